@@ -1,0 +1,254 @@
+"""Performance metrics: pure functions over an equity curve and a table of trades.
+
+Conventions: returns are simple per-bar returns ``r_t = E_t / E_{t-1} - 1`` of the equity
+curve ``E``; ``P`` is the number of periods (bars) per year; ``rf`` the annual risk-free rate,
+taken per period as ``rf / P``. Fractions, not percent. Where a figure has no honest value
+(one bar, a flat curve, no trades) the answer is NaN (or 0 for counts), never an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "PerformanceMetrics",
+    "annual_volatility",
+    "cagr",
+    "calmar_ratio",
+    "compute_metrics",
+    "infer_periods_per_year",
+    "max_drawdown",
+    "sharpe_ratio",
+    "sortino_ratio",
+    "total_return",
+]
+
+NAN = float("nan")
+
+
+@dataclass(frozen=True)
+class PerformanceMetrics:
+    """The figures reported for each strategy and for the portfolio (fractions, not percent)."""
+
+    total_return: float
+    cagr: float
+    annual_volatility: float
+    sharpe_ratio: float
+    sortino_ratio: float
+    calmar_ratio: float
+    max_drawdown: float
+    max_drawdown_duration: int
+    num_trades: int
+    win_rate: float
+    profit_factor: float
+    avg_trade_return: float
+    best_trade_return: float
+    worst_trade_return: float
+    exposure: float
+    total_costs: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every figure is equal, NaN matching NaN."""
+        if not isinstance(other, PerformanceMetrics):
+            return NotImplemented
+        for f in fields(self):
+            a, b = getattr(self, f.name), getattr(other, f.name)
+            if a != b and not (_isnan(a) and _isnan(b)):
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _isnan(x: object) -> bool:
+    return isinstance(x, float) and math.isnan(x)
+
+
+def infer_periods_per_year(index: pd.DatetimeIndex) -> float:
+    """Infer bars per year from the spacing of ``index``.
+
+    Daily bars: 365 when any bar falls on a weekend (a 7-day calendar such as crypto), else
+    252. Otherwise ``365.25 days / median spacing`` rounded (weekly gives 52, monthly 12), and
+    for intraday bars 252 trading days times the median number of bars per day. Fewer than two
+    bars give 252.
+    """
+    if len(index) < 2:
+        return 252.0
+    spacing = np.diff(index.asi8)
+    median_days = float(np.median(spacing)) / 86_400e9
+    if median_days <= 0:
+        return 252.0
+    if median_days < 0.9:
+        per_day = pd.Series(1, index=index).groupby(index.normalize()).size()
+        return 252.0 * float(per_day.median())
+    if median_days < 1.5 or (median_days < 4 and len(index) < 10):
+        return 365.0 if bool((index.dayofweek >= 5).any()) else 252.0
+    return float(round(365.25 / median_days))
+
+
+def _returns(equity: np.ndarray) -> np.ndarray:
+    prev = equity[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(prev != 0, equity[1:] / prev - 1.0, 0.0)
+    return r
+
+
+def total_return(equity: np.ndarray) -> float:
+    """``E_end / E_0 - 1``; NaN when ``E_0`` is 0 or there are no bars."""
+    if len(equity) == 0 or equity[0] == 0:
+        return NAN
+    return float(equity[-1] / equity[0] - 1.0)
+
+
+def cagr(equity: np.ndarray, periods_per_year: float) -> float:
+    """Compound annual growth ``(E_end / E_0) ** (P / (n - 1)) - 1`` over ``n`` bars.
+
+    NaN with fewer than two bars, a zero start or a non-positive end.
+    """
+    n = len(equity)
+    if n < 2 or equity[0] <= 0 or equity[-1] <= 0:
+        return NAN
+    return float((equity[-1] / equity[0]) ** (periods_per_year / (n - 1)) - 1.0)
+
+
+def annual_volatility(equity: np.ndarray, periods_per_year: float) -> float:
+    """``std(r, ddof=1) * sqrt(P)``; NaN with fewer than three bars."""
+    r = _returns(equity)
+    if len(r) < 2:
+        return NAN
+    return float(np.std(r, ddof=1) * math.sqrt(periods_per_year))
+
+
+def sharpe_ratio(equity: np.ndarray, periods_per_year: float, risk_free_rate: float = 0.0) -> float:
+    """``mean(r - rf/P) / std(r, ddof=1) * sqrt(P)``; NaN for a flat curve or < 3 bars."""
+    r = _returns(equity)
+    if len(r) < 2:
+        return NAN
+    sd = float(np.std(r, ddof=1))
+    if not sd > 1e-15:
+        return NAN
+    excess = r - risk_free_rate / periods_per_year
+    return float(np.mean(excess) / sd * math.sqrt(periods_per_year))
+
+
+def sortino_ratio(
+    equity: np.ndarray, periods_per_year: float, risk_free_rate: float = 0.0
+) -> float:
+    """``mean(r - rf/P) / sqrt(mean(min(0, r - rf/P)^2)) * sqrt(P)``.
+
+    NaN when there is no downside (no return below the risk-free rate) or fewer than 3 bars.
+    """
+    r = _returns(equity)
+    if len(r) < 2:
+        return NAN
+    excess = r - risk_free_rate / periods_per_year
+    downside = math.sqrt(float(np.mean(np.minimum(excess, 0.0) ** 2)))
+    if not downside > 1e-15:
+        return NAN
+    return float(np.mean(excess) / downside * math.sqrt(periods_per_year))
+
+
+def max_drawdown(equity: np.ndarray) -> tuple[float, int]:
+    """Return (max drawdown, longest time under water in bars).
+
+    Drawdown ``D_t = E_t / max_{s<=t} E_s - 1`` (<= 0); the max drawdown is ``min D_t`` (so
+    -0.25 means a 25 % fall from a peak). The duration is the longest run of bars spent below a
+    previous peak, recovered or not. A curve that never reaches above 0 gives (NaN, 0).
+    """
+    if len(equity) == 0 or not np.any(equity > 0):
+        return NAN, 0
+    peak = np.maximum.accumulate(equity)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dd = np.where(peak > 0, equity / peak - 1.0, 0.0)
+    under = dd < -1e-12
+    longest = 0
+    if under.any():
+        # Edges of the runs of bars under water: +1 where one starts, -1 after it ends.
+        idx = np.flatnonzero(np.diff(np.concatenate(([0], under.view(np.int8), [0]))))
+        longest = int((idx[1::2] - idx[::2]).max())
+    return float(dd.min()), longest
+
+
+def calmar_ratio(equity: np.ndarray, periods_per_year: float) -> float:
+    """``CAGR / |max drawdown|``; NaN when there is no drawdown."""
+    mdd, _ = max_drawdown(equity)
+    if not mdd < 0:
+        return NAN
+    return cagr(equity, periods_per_year) / abs(mdd)
+
+
+def trade_stats(trades: pd.DataFrame) -> dict[str, float]:
+    """Count, win rate, profit factor and average/best/worst return of the closed trades.
+
+    Win rate = winners / closed trades; profit factor = gross profit / gross loss (inf when
+    there are winners and no losers, NaN when there are neither); returns are ``return_pct``.
+    Costs are the commission and slippage of every trade, open ones included.
+    """
+    costs = (
+        float(trades["commission"].sum() + trades["slippage"].sum()) if len(trades) else 0.0
+    )
+    closed = trades[~trades["is_open"].astype(bool)] if len(trades) else trades
+    n = len(closed)
+    if n == 0:
+        return {
+            "num_trades": 0,
+            "win_rate": NAN,
+            "profit_factor": NAN,
+            "avg_trade_return": NAN,
+            "best_trade_return": NAN,
+            "worst_trade_return": NAN,
+            "total_costs": costs,
+        }
+    pnl = closed["pnl"].to_numpy(dtype=float)
+    ret = closed["return_pct"].to_numpy(dtype=float)
+    profit = float(pnl[pnl > 0].sum())
+    loss = float(-pnl[pnl < 0].sum())
+    if loss > 0:
+        pf = profit / loss
+    else:
+        pf = math.inf if profit > 0 else NAN
+    return {
+        "num_trades": n,
+        "win_rate": float((pnl > 0).sum() / n),
+        "profit_factor": pf,
+        "avg_trade_return": float(np.nanmean(ret)) if np.isfinite(ret).any() else NAN,
+        "best_trade_return": float(np.nanmax(ret)) if np.isfinite(ret).any() else NAN,
+        "worst_trade_return": float(np.nanmin(ret)) if np.isfinite(ret).any() else NAN,
+        "total_costs": costs,
+    }
+
+
+def compute_metrics(
+    equity: np.ndarray,
+    trades: pd.DataFrame,
+    exposure: float,
+    periods_per_year: float,
+    risk_free_rate: float = 0.0,
+) -> PerformanceMetrics:
+    """Compute every :class:`PerformanceMetrics` figure for one equity curve and its trades.
+
+    ``exposure`` is the share of bars during which a position was held (computed by the
+    caller, who knows the positions).
+    """
+    equity = np.asarray(equity, dtype=float)
+    mdd, duration = max_drawdown(equity)
+    return PerformanceMetrics(
+        total_return=total_return(equity),
+        cagr=cagr(equity, periods_per_year),
+        annual_volatility=annual_volatility(equity, periods_per_year),
+        sharpe_ratio=sharpe_ratio(equity, periods_per_year, risk_free_rate),
+        sortino_ratio=sortino_ratio(equity, periods_per_year, risk_free_rate),
+        calmar_ratio=calmar_ratio(equity, periods_per_year),
+        max_drawdown=mdd,
+        max_drawdown_duration=duration,
+        exposure=float(exposure),
+        **trade_stats(trades),  # type: ignore[arg-type]
+    )

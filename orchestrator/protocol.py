@@ -1,0 +1,51 @@
+"""The strategy protocol: what the engine asks of a strategy, and nothing more.
+
+A strategy is any object with::
+
+    should_enter(bars: BarWindow, state: StrategyState) -> bool   # asked while flat
+    should_exit(bars: BarWindow, state: StrategyState) -> bool    # asked while holding
+
+Optional attributes: ``name`` (the strategy id; default the class name in snake_case, less
+``Strategy``),
+``symbols`` (the symbols it trades; default all), ``max_positions`` (slots for sizing;
+default the run's setting) and ``prepare(bars)``, called once per symbol before the run with a
+window over that symbol's whole history, to precompute indicators with numpy. ``prepare`` sees
+the future by design, so whatever it computes must be causal: check it with
+:func:`orchestrator.check_lookahead`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol, runtime_checkable
+
+from orchestrator.accounts import StrategyState
+from orchestrator.market import BarWindow
+
+__all__ = ["Strategy", "default_strategy_id"]
+
+
+@runtime_checkable
+class Strategy(Protocol):
+    """Structural type of a strategy (see the module docstring)."""
+
+    def should_enter(self, bars: BarWindow, state: StrategyState) -> Any: ...
+
+    def should_exit(self, bars: BarWindow, state: StrategyState) -> Any: ...
+
+
+def default_strategy_id(strategy: object) -> str:
+    """Return ``strategy.name`` if it is a non-empty string, else the class name in snake_case
+    without a trailing "Strategy" (so ``MomentumStrategy()`` is ``"momentum"``).
+
+    >>> class MeanReversionStrategy: ...
+    >>> default_strategy_id(MeanReversionStrategy())
+    'mean_reversion'
+    """
+    name = getattr(strategy, "name", None)
+    if isinstance(name, str) and name.strip():
+        return name.strip()
+    cls = type(strategy).__name__
+    if cls.endswith("Strategy") and len(cls) > len("Strategy"):
+        cls = cls[: -len("Strategy")]
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
