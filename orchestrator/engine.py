@@ -215,6 +215,7 @@ class _Run:
         self.at_open = self.config.fill == "next_open"
         self.symbols_of = symbols_of
         self.steps = 0
+        self.warnings: list[str] = []
         index_of = {n: i for i, n in enumerate(self.names)}
         self.accounts: dict[str, Account] = {}
         self.slots: dict[str, int] = {}
@@ -233,8 +234,16 @@ class _Run:
             if alloc.allocated_capital <= 0:
                 continue  # a strategy with no capital can do nothing: it is not asked
             prepare = getattr(strategy, "prepare", None)
+            warmup = getattr(strategy, "warmup", 0)
             for name in syms:
                 si = index_of[name]
+                if isinstance(warmup, int) and len(self.data[si]) < warmup:
+                    note = (
+                        f"{sid}: {name} has {len(self.data[si])} bars, fewer than the {warmup} "
+                        f"it needs to warm up, so it cannot trade {name}"
+                    )
+                    self.warnings.append(note)
+                    logger.warning(note)
                 if callable(prepare):
                     self._guard(sid, name, None, prepare, self.data[si].window())
                 window = BarWindow(self.data[si], 0)
@@ -427,6 +436,7 @@ class _Run:
             ),
             periods_per_year=ppy,
             config=config,
+            warnings=tuple(self.warnings),
         )
 
 

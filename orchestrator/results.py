@@ -247,6 +247,7 @@ class OrchestratorResult:
     aggregate_metrics: PerformanceMetrics
     periods_per_year: float
     config: OrchestratorConfig
+    warnings: tuple[str, ...] = ()
 
     @cached_property
     def comparison_table(self) -> pd.DataFrame:
@@ -326,6 +327,7 @@ class OrchestratorResult:
             "portfolio_equity": _series_to_dict(self.portfolio_equity),
             "aggregate_metrics": {k: _enc(v) for k, v in self.aggregate_metrics.to_dict().items()},
             "strategy_results": [sr.to_dict() for sr in self.strategy_results.values()],
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -340,6 +342,7 @@ class OrchestratorResult:
             aggregate_metrics=_metrics_from_dict(data["aggregate_metrics"]),
             periods_per_year=_dec_float(data["periods_per_year"]),
             config=OrchestratorConfig.from_dict(dict(data["config"])),
+            warnings=tuple(data.get("warnings", ())),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -356,6 +359,7 @@ class OrchestratorResult:
             and self.aggregate_metrics == other.aggregate_metrics
             and self.periods_per_year == other.periods_per_year
             and self.config == other.config
+            and self.warnings == other.warnings
         )
 
     __hash__ = None  # type: ignore[assignment]

@@ -1,0 +1,556 @@
+"""The one configuration object of a run, shared by the CLI's TOML files and the dashboard's URL.
+
+A :class:`RunSpec` names the data (the bundled demo dataset, or a file or folder), the symbols
+and dates, the capital, costs and fill rule, and the strategies with their weights, parameters,
+symbol subsets and optional plug-in paths. It converts losslessly to and from TOML-shaped
+plain data (:meth:`RunSpec.to_dict`), TOML text, and a URL query string, so a shared link and a
+file describe the same run.
+
+TOML shape::
+
+    [data]
+    source = "demo"            # or a path to a CSV/Parquet file or a folder of them
+    symbols = ["AAPL", "MSFT"]
+    start = "2005-01-01"
+    end = "2017-11-10"
+
+    [portfolio]
+    initial_capital = 100000
+    plugin_dir = "my_strategies"   # optional folder of plug-in strategies
+
+    [costs]
+    commission_rate = 0.001        # fraction of notional
+    commission_per_share = 0.0
+    commission_min = 0.0
+    slippage_bps = 5
+
+    [execution]
+    fill = "next_open"             # or "close"
+    fractional = false
+    close_at_end = false
+    risk_free_rate = 0.0
+
+    [[strategies]]
+    name = "sma_crossover"
+    weight = 0.4
+    symbols = ["AAPL"]             # optional subset
+    label = "trend"                # optional strategy id
+    plugin = "file.py:Class"       # optional, for a plug-in strategy
+    params = { fast = 20, slow = 100 }
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orchestrator.errors import ConfigError, DataError
+from orchestrator.models import OrchestratorConfig, to_decimal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from orchestrator.results import OrchestratorResult
+
+__all__ = ["DEFAULT_SPEC", "RunSpec", "StrategySpec", "parse_value"]
+
+ParamValue = int | float | bool | str
+
+
+def _suggest(name: str, known: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_keys(section: str, data: Mapping[str, Any], known: Sequence[str]) -> None:
+    for key in data:
+        if key not in known:
+            raise ConfigError(
+                f"unknown key {key!r} in {section}{_suggest(key, known)} "
+                f"(known: {', '.join(known)})"
+            )
+
+
+def parse_value(text: str) -> ParamValue:
+    """Parse a parameter value written as text: true/false, an int, a float, else the text."""
+    low = text.strip().lower()
+    if low in ("true", "false"):
+        return low == "true"
+    try:
+        return int(low)
+    except ValueError:
+        pass
+    try:
+        return float(low)
+    except ValueError:
+        return text.strip()
+
+
+def _weight_text(value: object, what: str) -> str:
+    return str(to_decimal(value, what).normalize()) if value is not None else "0"
+
+
+def _symbols(value: object, what: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [s for s in value.split(",") if s.strip()]
+    if not isinstance(value, Sequence) or not all(isinstance(s, str) for s in value):
+        raise ConfigError(f"{what} must be a list of symbol names; found {value!r}")
+    out = tuple(s.strip() for s in value if s.strip())
+    return out or None
+
+
+@dataclass(frozen=True)
+class StrategySpec:
+    """One strategy of a run: which, how much of the capital, with what parameters."""
+
+    name: str
+    weight: str = "0"
+    params: Mapping[str, ParamValue] = field(default_factory=dict)
+    symbols: tuple[str, ...] | None = None
+    label: str | None = None
+    plugin: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ConfigError(f"a strategy needs a name; found {self.name!r}")
+        object.__setattr__(self, "weight", _weight_text(self.weight, f"weight of {self.name}"))
+        if not isinstance(self.params, Mapping):
+            raise ConfigError(f"params of {self.name} must be a table; found {self.params!r}")
+        object.__setattr__(self, "params", dict(self.params))
+        object.__setattr__(self, "symbols", _symbols(self.symbols, f"symbols of {self.name}"))
+
+    KEYS = ("name", "weight", "params", "symbols", "label", "plugin")
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "weight": float(Decimal(self.weight))}
+        for key in ("symbols", "label", "plugin"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = list(value) if key == "symbols" else value
+        if self.params:
+            out["params"] = dict(self.params)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], position: int = 1) -> StrategySpec:
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"strategies[{position}] must be a table; found {data!r}")
+        _check_keys(f"strategies[{position}]", data, cls.KEYS)
+        if "name" not in data:
+            raise ConfigError(f"strategies[{position}] has no name (e.g. name = \"momentum\")")
+        return cls(
+            name=data["name"],
+            weight=data.get("weight", "0"),
+            params=data.get("params", {}),
+            symbols=data.get("symbols"),
+            label=data.get("label"),
+            plugin=data.get("plugin"),
+        )
+
+    def to_query(self) -> str:
+        """``name;w=0.4;fast=10;symbols=AAPL,MSFT;label=x;plugin=p`` (';'-separated)."""
+        parts = [self.name, f"w={self.weight}"]
+        parts += [f"{k}={_text(v)}" for k, v in self.params.items()]
+        if self.symbols:
+            parts.append("symbols=" + ",".join(self.symbols))
+        if self.label:
+            parts.append(f"label={self.label}")
+        if self.plugin:
+            parts.append(f"plugin={self.plugin}")
+        return ";".join(parts)
+
+    @classmethod
+    def from_query(cls, text: str) -> StrategySpec:
+        name, *items = text.split(";")
+        kwargs: dict[str, Any] = {"name": name.strip()}
+        params: dict[str, ParamValue] = {}
+        for item in items:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ConfigError(f"strategy {name!r} in the link: {item!r} is not key=value")
+            key = key.strip()
+            if key == "w":
+                kwargs["weight"] = value
+            elif key in ("symbols", "label", "plugin"):
+                kwargs[key] = value
+            else:
+                params[key] = parse_value(value)
+        return cls(params=params, **kwargs)
+
+
+def _text(value: ParamValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+_SECTIONS: dict[str, tuple[str, ...]] = {
+    "data": ("source", "symbols", "start", "end"),
+    "portfolio": ("initial_capital", "plugin_dir"),
+    "costs": ("commission_rate", "commission_per_share", "commission_min", "slippage_bps"),
+    "execution": ("fill", "fractional", "close_at_end", "risk_free_rate"),
+}
+# Short query-string names of the run-level fields.
+_QUERY = {
+    "data": "data",
+    "symbols": "symbols",
+    "start": "start",
+    "end": "end",
+    "initial_capital": "capital",
+    "commission_rate": "commission",
+    "commission_per_share": "per_share",
+    "commission_min": "min_commission",
+    "slippage_bps": "slippage",
+    "fill": "fill",
+    "fractional": "fractional",
+    "close_at_end": "close_at_end",
+    "risk_free_rate": "rf",
+    "plugin_dir": "plugins",
+}
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """Everything that defines one run (see the module docstring for the TOML form)."""
+
+    strategies: tuple[StrategySpec, ...] = ()
+    data: str = "demo"
+    symbols: tuple[str, ...] | None = None
+    start: str | None = None
+    end: str | None = None
+    initial_capital: float = 100_000.0
+    commission_rate: float = 0.0
+    commission_per_share: float = 0.0
+    commission_min: float = 0.0
+    slippage_bps: float = 0.0
+    fill: str = "next_open"
+    fractional: bool = False
+    close_at_end: bool = False
+    risk_free_rate: float = 0.0
+    plugin_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "strategies", tuple(self.strategies))
+        object.__setattr__(self, "symbols", _symbols(self.symbols, "symbols"))
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, _iso_date(value, name))
+        if self.start and self.end and self.start > self.end:
+            raise ConfigError(f"start {self.start} is after end {self.end}")
+        capital = float(to_decimal(self.initial_capital, "initial_capital"))
+        if not capital > 0 or not math.isfinite(capital):
+            raise ConfigError(f"initial_capital must be > 0; found {self.initial_capital!r}")
+        object.__setattr__(self, "initial_capital", capital)
+        self.config()  # validates the execution and cost options
+
+    # ---- conversions ----------------------------------------------------------------------
+
+    def config(self, logging_level: str = "WARNING") -> OrchestratorConfig:
+        """The engine configuration this spec describes."""
+        return OrchestratorConfig(
+            logging_level=logging_level,
+            fill=self.fill,  # type: ignore[arg-type]
+            commission_rate=self.commission_rate,
+            commission_per_share=self.commission_per_share,
+            commission_min=self.commission_min,
+            slippage_bps=self.slippage_bps,
+            fractional=self.fractional,
+            close_at_end=self.close_at_end,
+            risk_free_rate=self.risk_free_rate,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """TOML-shaped plain data (sections data/portfolio/costs/execution + strategies)."""
+        out: dict[str, Any] = {}
+        for section, keys in _SECTIONS.items():
+            table = {}
+            for key in keys:
+                value = getattr(self, "data" if key == "source" else key)
+                if value is None:
+                    continue
+                table[key] = list(value) if isinstance(value, tuple) else value
+            out[section] = table
+        out["strategies"] = [s.to_dict() for s in self.strategies]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
+        """Build a spec from TOML-shaped data; unknown sections or keys are errors."""
+        _check_keys("the configuration", data, (*_SECTIONS, "strategies"))
+        kwargs: dict[str, Any] = {}
+        for section, keys in _SECTIONS.items():
+            table = data.get(section, {})
+            if not isinstance(table, Mapping):
+                raise ConfigError(f"[{section}] must be a table; found {table!r}")
+            _check_keys(f"[{section}]", table, keys)
+            for key, value in table.items():
+                kwargs["data" if key == "source" else key] = value
+        strategies = data.get("strategies", [])
+        if not isinstance(strategies, list):
+            raise ConfigError("strategies must be an array of tables ([[strategies]])")
+        kwargs["strategies"] = tuple(
+            StrategySpec.from_dict(s, i + 1) for i, s in enumerate(strategies)
+        )
+        try:
+            return cls(**kwargs)
+        except TypeError as exc:  # a wrongly typed value reaching a dataclass field
+            raise ConfigError(f"invalid configuration: {exc}") from None
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> RunSpec:
+        """Read a TOML file; relative data and plug-in paths resolve against its folder."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError(f"configuration file {str(path)!r} not found") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read {str(path)!r}: {exc.strerror}") from None
+        try:
+            raw = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        spec = cls.from_dict(raw)
+        return spec.resolved(path.parent)
+
+    def resolved(self, base: Path) -> RunSpec:
+        """Return a copy with relative data/plug-in paths made relative to ``base``."""
+
+        def fix(p: str | None) -> str | None:
+            if p is None or p == "demo" or Path(p).is_absolute():
+                return p
+            return str((base / p).resolve())
+
+        def fix_plugin(p: str | None) -> str | None:
+            # "file.py:Class" and "file.py" are paths; "package.module:Class" is not.
+            if p is None:
+                return None
+            left, sep, right = p.rpartition(":")
+            if sep and left.endswith(".py"):
+                return f"{fix(left)}:{right}"
+            return fix(p) if p.endswith(".py") else p
+
+        strategies = tuple(replace(s, plugin=fix_plugin(s.plugin)) for s in self.strategies)
+        return replace(
+            self, data=fix(self.data) or "demo", plugin_dir=fix(self.plugin_dir),
+            strategies=strategies,
+        )
+
+    def to_toml(self) -> str:
+        """The spec as TOML text (readable by :meth:`from_toml`)."""
+        data = self.to_dict()
+        lines: list[str] = []
+        for section in _SECTIONS:
+            lines.append(f"[{section}]")
+            lines += [f"{k} = {_toml_value(v)}" for k, v in data[section].items()]
+            lines.append("")
+        for s in data["strategies"]:
+            lines.append("[[strategies]]")
+            for k, v in s.items():
+                if k == "params":
+                    inner = ", ".join(f"{pk} = {_toml_value(pv)}" for pk, pv in v.items())
+                    lines.append(f"params = {{ {inner} }}")
+                else:
+                    lines.append(f"{k} = {_toml_value(v)}")
+            lines.append("")
+        return "\n".join(lines)
+
+    def to_query(self) -> dict[str, str]:
+        """The spec as URL query parameters (strategies as ``s1``, ``s2``, ...)."""
+        default = RunSpec()
+        out: dict[str, str] = {}
+        for attr, key in _QUERY.items():
+            value = getattr(self, attr)
+            if value is None or value == getattr(default, attr):
+                continue
+            if isinstance(value, tuple):
+                out[key] = ",".join(value)
+            elif isinstance(value, bool):
+                out[key] = "true" if value else "false"
+            else:
+                out[key] = str(value)
+        for i, s in enumerate(self.strategies, start=1):
+            out[f"s{i}"] = s.to_query()
+        return out
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str | Sequence[str]]) -> RunSpec:
+        """Rebuild a spec from :meth:`to_query` parameters (unknown parameters are ignored,
+        since a page may carry others)."""
+
+        def one(key: str) -> str | None:
+            value = query.get(key)
+            if value is None:
+                return None
+            if not isinstance(value, str):
+                value = value[-1] if value else None
+            return value
+
+        kwargs: dict[str, Any] = {}
+        for attr, key in _QUERY.items():
+            text = one(key)
+            if text is None:
+                continue
+            current = getattr(cls, attr, None)
+            if attr in ("fractional", "close_at_end"):
+                kwargs[attr] = text.strip().lower() == "true"
+            elif isinstance(current, float):
+                kwargs[attr] = parse_value(text)
+            else:
+                kwargs[attr] = text
+        numbered = sorted(
+            (int(k[1:]), k) for k in query if k.startswith("s") and k[1:].isdigit()
+        )
+        kwargs["strategies"] = tuple(
+            StrategySpec.from_query(one(k) or "") for _, k in numbered
+        )
+        return cls(**kwargs)
+
+    # ---- running ----------------------------------------------------------------------------
+
+    def build_strategies(self) -> list[tuple[object, str]]:
+        """Instantiate the strategies with their parameters: ``[(strategy, weight), ...]``."""
+        import strategies as library
+        from strategies import plugins
+
+        found: dict[str, type] = plugins.discover(self.plugin_dir) if self.plugin_dir else {}
+        out: list[tuple[object, str]] = []
+        for s in self.strategies:
+            symbols = list(s.symbols) if s.symbols else None
+            if s.plugin or (s.name in found and s.name not in library.REGISTRY):
+                cls = plugins.load_strategy(s.plugin) if s.plugin else found[s.name]
+                instance = _instantiate(cls, s, symbols)
+            else:
+                instance = library.create(s.name, symbols=symbols, label=s.label, **s.params)
+            out.append((instance, s.weight))
+        return out
+
+    def load_data(self) -> dict[str, pd.DataFrame]:
+        """Load the data this spec names, with its symbols and dates applied."""
+        from orchestrator import data as loaders
+
+        if self.data == "demo":
+            frames = loaders.load_demo(self.symbols, self.start, self.end)
+            return frames
+        path = Path(self.data)
+        if path.is_dir():
+            files = sorted(
+                p for p in path.iterdir() if p.suffix.lower() in (".csv", ".parquet", ".pq")
+            )
+            if not files:
+                raise DataError(f"folder {str(path)!r} has no .csv or .parquet files")
+            frames = loaders.load_files(files)
+        elif path.exists():
+            frames = loaders.load_file(path)
+        else:
+            raise DataError(f"data file or folder {str(path)!r} not found")
+        return self.select(frames)
+
+    def select(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Apply this spec's symbols and date range to already loaded frames."""
+        from orchestrator import data as loaders
+
+        chosen = dict(frames)
+        if self.symbols:
+            missing = [s for s in self.symbols if s not in chosen]
+            if missing:
+                raise DataError(
+                    f"symbol(s) {missing} not in the data{_suggest(missing[0], list(chosen))}; "
+                    f"available: {', '.join(sorted(chosen))}"
+                )
+            chosen = {s: chosen[s] for s in self.symbols}
+        if self.start or self.end:
+            chosen = loaders.slice_dates(chosen, self.start, self.end)
+        return chosen
+
+    def run(
+        self,
+        data: Mapping[str, pd.DataFrame] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        logging_level: str = "WARNING",
+    ) -> OrchestratorResult:
+        """Load the data (or select from ``data``), build the strategies and run them."""
+        from orchestrator.engine import StrategyOrchestrator
+
+        if not self.strategies:
+            raise ConfigError("no strategy selected; add at least one strategy with a weight")
+        frames = self.load_data() if data is None else self.select(data)
+        orch = StrategyOrchestrator(
+            self.build_strategies(), self.initial_capital, self.config(logging_level)
+        )
+        return orch.run(frames, progress=progress)
+
+    def with_overrides(self, **changes: Any) -> RunSpec:
+        """Return a copy with the given fields replaced (None values are ignored)."""
+        known = {f.name for f in fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise ConfigError(f"unknown run setting(s) {unknown}")
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _instantiate(cls: type, s: StrategySpec, symbols: list[str] | None) -> object:
+    """Create a plug-in strategy: BaseStrategy-like classes take symbols/name/params."""
+    try:
+        if hasattr(cls, "param_specs"):
+            return cls(symbols=symbols, name=s.label, **s.params)
+        instance = cls(**s.params)
+    except ConfigError:
+        raise
+    except TypeError as exc:
+        raise ConfigError(f"plug-in strategy {s.name!r}: {exc}") from None
+    if symbols is not None:
+        instance.symbols = symbols
+    if s.label:
+        instance.name = s.label
+    return instance
+
+
+def _iso_date(value: object, name: str) -> str:
+    import pandas as pd
+
+    try:
+        stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a date like 2010-01-31; found {value!r}") from None
+    if pd.isna(stamp):
+        raise ConfigError(f"{name} must be a date like 2010-01-31; found {value!r}")
+    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+        return f'"{escaped}"'
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise ConfigError(f"cannot write {value!r} to TOML")
+
+
+DEFAULT_SPEC = RunSpec(
+    strategies=(
+        StrategySpec("sma_crossover", "0.4", {"fast": 20, "slow": 100}),
+        StrategySpec("rsi_reversion", "0.3"),
+        StrategySpec("donchian_breakout", "0.2"),
+    ),
+    data="demo",
+    symbols=("AAPL", "MSFT", "GOOGL", "^GSPC"),
+    start="2005-01-01",
+    end="2017-11-10",
+    initial_capital=100_000.0,
+    commission_rate=0.0005,
+    slippage_bps=2.0,
+)
