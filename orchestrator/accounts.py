@@ -306,4 +306,3 @@ class Account:
             held = qty != 0
             value[held] += qty[held] * self.marks[si][held]
         return cash + value, cash, value
-

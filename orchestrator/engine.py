@@ -70,8 +70,8 @@ class StrategyOrchestrator:
 
     def __init__(
         self,
-        strategies_with_weights: Iterable[tuple[object, Decimal | float | int]],
-        initial_capital: Decimal | float | int,
+        strategies_with_weights: Iterable[tuple[object, Decimal | float | int | str]],
+        initial_capital: Decimal | float | int | str,
         config: OrchestratorConfig | None = None,
     ) -> None:
         self.config = config if config is not None else OrchestratorConfig()
@@ -88,9 +88,7 @@ class StrategyOrchestrator:
         weights = [to_decimal(w, f"weight of strategy #{i + 1}") for i, (_, w) in enumerate(pairs)]
         for i, w in enumerate(weights):
             if not 0 <= w <= 1:
-                raise ConfigError(
-                    f"weight of strategy #{i + 1} must be between 0 and 1; found {w}"
-                )
+                raise ConfigError(f"weight of strategy #{i + 1} must be between 0 and 1; found {w}")
         total = sum(weights, Decimal(0))
         if total > 1:
             raise ConfigError(
@@ -130,11 +128,18 @@ class StrategyOrchestrator:
     def _ids(strategies: Sequence[object]) -> list[str]:
         """Strategy ids: its name, with ``#2``, ``#3``... for repeats."""
         seen: dict[str, int] = {}
-        ids = []
+        ids: list[str] = []
+        taken: set[str] = set()
         for s in strategies:
             base = default_strategy_id(s)
             seen[base] = seen.get(base, 0) + 1
-            ids.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+            sid = base if seen[base] == 1 else f"{base}#{seen[base]}"
+            # An explicit name may already be "x#2": count on until the id is free.
+            while sid in taken:
+                seen[base] += 1
+                sid = f"{base}#{seen[base]}"
+            taken.add(sid)
+            ids.append(sid)
         return ids
 
     # ---- the run ------------------------------------------------------------------------------
@@ -229,7 +234,13 @@ class _Run:
             self.accounts[sid] = acc
             self.order_of[sid] = k
             syms = symbols_of[sid]
-            slots = getattr(strategy, "max_positions", None) or self.config.max_positions
+            own = getattr(strategy, "max_positions", None)
+            if own is not None and (isinstance(own, bool) or not isinstance(own, int) or own < 1):
+                raise ConfigError(
+                    f"strategy {sid!r}: max_positions must be a whole number >= 1 or None; "
+                    f"found {own!r}"
+                )
+            slots = own or self.config.max_positions
             self.slots[sid] = int(slots) if slots else len(syms)
             if alloc.allocated_capital <= 0:
                 continue  # a strategy with no capital can do nothing: it is not asked
@@ -313,10 +324,11 @@ class _Run:
                         entry = False
                     else:
                         continue
+                    if end >= len(data[si]):
+                        continue  # a signal on the symbol's last bar never fills (either rule)
                     if at_open:
-                        if end < len(data[si]):  # a signal on the last bar never fills
-                            fill_ti = int(data[si].positions[end])
-                            pending.setdefault(fill_ti, []).append((st, entry, end))
+                        fill_ti = int(data[si].positions[end])
+                        pending.setdefault(fill_ti, []).append((st, entry, end))
                     else:
                         now.append((st, entry, end - 1))
             except OrchestratorError:
@@ -355,8 +367,14 @@ class _Run:
                 if sid not in equity:
                     equity[sid] = acc.equity(mark_ti)
                 sd = self.data[st._si]
-                self._enter(acc, st, ti, bar, float(sd.open[bar] if at_open else sd.close[bar]),
-                            equity[sid] / self.slots[sid])
+                self._enter(
+                    acc,
+                    st,
+                    ti,
+                    bar,
+                    float(sd.open[bar] if at_open else sd.close[bar]),
+                    equity[sid] / self.slots[sid],
+                )
 
     def _enter(
         self, acc: Account, st: StrategyState, ti: int, bar: int, price: float, budget: float
@@ -431,7 +449,10 @@ class _Run:
             initial_capital=capital,
             unallocated_cash=orch.unallocated_cash,
             aggregate_metrics=compute_metrics(
-                _from_start(total, capital), combined, float(held_any.mean()) if n else 0.0, ppy,
+                _from_start(total, capital),
+                combined,
+                float(held_any.mean()) if n else 0.0,
+                ppy,
                 rf,
             ),
             periods_per_year=ppy,
@@ -457,6 +478,8 @@ def _strategy_error(st: StrategyState | None, exc: Exception) -> StrategyError:
 def _from_start(equity: np.ndarray, initial: float) -> np.ndarray:
     """The curve for metrics: prefixed with the starting capital when the first bar's fills
     (``fill="close"``) already moved it, so their costs count."""
-    if len(equity) and abs(equity[0] - initial) > MONEY_EPS:
+    # Relative tolerance: summing the strategies' float capitals is off by a few ulps, which
+    # exceeds an absolute 1e-9 from about 10 million on and would add a spurious bar.
+    if len(equity) and abs(equity[0] - initial) > max(MONEY_EPS, 1e-12 * abs(initial)):
         return np.concatenate(([initial], equity))
     return equity

@@ -78,14 +78,15 @@ def validate_ohlcv(
         if bad.size:
             i = int(bad[0])
             raise DataError(
-                f"{where}, row {i} ({stamp(i)}): {col} is {values[i]!r}; expected a finite "
+                f"{where}, row {i} ({stamp(i)}): {col} is {float(values[i])!r}; expected a finite "
                 f"price (drop or fill the missing rows, e.g. df.dropna())"
             )
         bad = np.flatnonzero(values <= 0)
         if bad.size:
             i = int(bad[0])
             raise DataError(
-                f"{where}, row {i} ({stamp(i)}): {col} is {values[i]!r}; expected a price > 0"
+                f"{where}, row {i} ({stamp(i)}): {col} is {float(values[i])!r}; expected a "
+                f"price > 0"
             )
     o, h, lo, c = (columns[k] for k in PRICE_COLUMNS)
     # A relative tolerance of a few ulps keeps rounding noise in vendor data from failing.
@@ -94,16 +95,16 @@ def validate_ohlcv(
     if bad.size:
         i = int(bad[0])
         raise DataError(
-            f"{where}, row {i} ({stamp(i)}): high {h[i]!r} is below max(open, close) "
-            f"{top[i]!r}; expected high >= open and high >= close (check the column order)"
+            f"{where}, row {i} ({stamp(i)}): high {float(h[i])!r} is below max(open, close) "
+            f"{float(top[i])!r}; expected high >= open and high >= close (check the column order)"
         )
     bottom = np.minimum(o, c)
     bad = np.flatnonzero(lo > bottom * (1 + 1e-12))
     if bad.size:
         i = int(bad[0])
         raise DataError(
-            f"{where}, row {i} ({stamp(i)}): low {lo[i]!r} is above min(open, close) "
-            f"{bottom[i]!r}; expected low <= open and low <= close (check the column order)"
+            f"{where}, row {i} ({stamp(i)}): low {float(lo[i])!r} is above min(open, close) "
+            f"{float(bottom[i])!r}; expected low <= open and low <= close (check the column order)"
         )
     volume = columns.get("volume")
     if volume is not None:
@@ -111,7 +112,7 @@ def validate_ohlcv(
         if bad.size:
             i = int(bad[0])
             raise DataError(
-                f"{where}, row {i} ({stamp(i)}): volume is {volume[i]!r}; expected a finite "
+                f"{where}, row {i} ({stamp(i)}): volume is {float(volume[i])!r}; expected a finite "
                 f"number >= 0 (leave the column out if there is no volume)"
             )
 
@@ -162,6 +163,13 @@ def _frame_arrays(symbol: str, frame: pd.DataFrame) -> tuple[np.ndarray, dict[st
             f"symbol {symbol!r}: missing column(s) {missing}; expected open, high, low, close "
             f"(volume optional); found {list(frame.columns)}"
         )
+    if pd.api.types.is_numeric_dtype(frame.index.dtype) and len(frame.index):
+        # pd.DatetimeIndex would read 0, 1, 2... as nanoseconds after 1970: refuse instead.
+        raise DataError(
+            f"symbol {symbol!r}: the index holds numbers ({type(frame.index).__name__}, e.g. "
+            f"{frame.index[0]}); expected a DatetimeIndex of bar timestamps (set one with "
+            f"df.set_index('timestamp') or pd.to_datetime)"
+        )
     times = to_ns(frame.index, symbol)
     columns: dict[str, np.ndarray] = {}
     for col in OHLCV_COLUMNS:
@@ -196,6 +204,8 @@ def _bar_arrays(symbol: str, bars: Sequence[Any]) -> tuple[np.ndarray, dict[str,
                     float(getattr(bar, "volume", 0.0) or 0.0),
                 )
             )
+        except DataError:
+            raise
         except AttributeError as exc:
             raise DataError(
                 f"symbol {symbol!r}, row {i}: {type(bar).__name__} is not a bar ({exc}); "

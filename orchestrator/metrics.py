@@ -31,7 +31,7 @@ __all__ = [
 NAN = float("nan")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq below (NaN equals NaN), so unhashable
 class PerformanceMetrics:
     """The figures reported for each strategy and for the portfolio (fractions, not percent)."""
 
@@ -77,20 +77,23 @@ def infer_periods_per_year(index: pd.DatetimeIndex) -> float:
 
     Daily bars: 365 when any bar falls on a weekend (a 7-day calendar such as crypto), else
     252. Otherwise ``365.25 days / median spacing`` rounded (weekly gives 52, monthly 12), and
-    for intraday bars 252 trading days times the median number of bars per day. Fewer than two
+    for intraday bars 252 trading days (365 for a 7-day calendar) times the median number of
+    bars per day. Fewer than two
     bars give 252.
     """
     if len(index) < 2:
         return 252.0
-    spacing = np.diff(index.asi8)
+    # asi8 counts in the index's own unit (pandas 3 defaults to microseconds): use ns.
+    spacing = np.diff(pd.DatetimeIndex(index).as_unit("ns").asi8)
     median_days = float(np.median(spacing)) / 86_400e9
     if median_days <= 0:
         return 252.0
     if median_days < 0.9:
         per_day = pd.Series(1, index=index).groupby(index.normalize()).size()
-        return 252.0 * float(per_day.median())
+        days = 365.0 if bool((index.day_of_week >= 5).any()) else 252.0
+        return days * float(per_day.median())
     if median_days < 1.5 or (median_days < 4 and len(index) < 10):
-        return 365.0 if bool((index.dayofweek >= 5).any()) else 252.0
+        return 365.0 if bool((index.day_of_week >= 5).any()) else 252.0
     return float(round(365.25 / median_days))
 
 
@@ -192,9 +195,7 @@ def trade_stats(trades: pd.DataFrame) -> dict[str, float]:
     there are winners and no losers, NaN when there are neither); returns are ``return_pct``.
     Costs are the commission and slippage of every trade, open ones included.
     """
-    costs = (
-        float(trades["commission"].sum() + trades["slippage"].sum()) if len(trades) else 0.0
-    )
+    costs = float(trades["commission"].sum() + trades["slippage"].sum()) if len(trades) else 0.0
     closed = trades[~trades["is_open"].astype(bool)] if len(trades) else trades
     n = len(closed)
     if n == 0:
@@ -211,10 +212,7 @@ def trade_stats(trades: pd.DataFrame) -> dict[str, float]:
     ret = closed["return_pct"].to_numpy(dtype=float)
     profit = float(pnl[pnl > 0].sum())
     loss = float(-pnl[pnl < 0].sum())
-    if loss > 0:
-        pf = profit / loss
-    else:
-        pf = math.inf if profit > 0 else NAN
+    pf = profit / loss if loss > 0 else (math.inf if profit > 0 else NAN)
     return {
         "num_trades": n,
         "win_rate": float((pnl > 0).sum() / n),

@@ -162,9 +162,7 @@ class OrchestratorConfig:
         known = set(cls.__dataclass_fields__)
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ConfigError(
-                f"unknown configuration option(s) {unknown}; known: {sorted(known)}"
-            )
+            raise ConfigError(f"unknown configuration option(s) {unknown}; known: {sorted(known)}")
         return cls(**data)
 
 
@@ -201,7 +199,9 @@ class StrategyAllocation:
     def allocate(self, amount: float) -> None:
         """Take ``amount`` of cash for a position; raise ConfigError if it does not fit."""
         if not math.isfinite(amount) or amount < 0:
-            raise ConfigError(f"{self.strategy_id}: amount to allocate must be >= 0; found {amount}")
+            raise ConfigError(
+                f"{self.strategy_id}: amount to allocate must be >= 0; found {amount}"
+            )
         if not self.can_allocate(amount):
             raise ConfigError(
                 f"{self.strategy_id}: cannot allocate {amount:.2f}; only "

@@ -58,15 +58,18 @@ def _typed_frame(records: Iterable[Mapping[str, Any]], columns: list[str]) -> pd
 
 def trades_frame(trades: Iterable[Trade | Mapping[str, Any]]) -> pd.DataFrame:
     """One row per trade, columns as :class:`~orchestrator.models.Trade`'s fields."""
-    rows = (t if isinstance(t, Mapping) else {c: getattr(t, c) for c in TRADE_COLUMNS}
-            for t in trades)
+    rows = (
+        t if isinstance(t, Mapping) else {c: getattr(t, c) for c in TRADE_COLUMNS} for t in trades
+    )
     return _typed_frame(rows, TRADE_COLUMNS)
 
 
 def breaches_frame(breaches: Iterable[CapitalBreach | Mapping[str, Any]]) -> pd.DataFrame:
     """One row per capital breach, columns as :class:`~orchestrator.models.CapitalBreach`'s."""
-    rows = (b if isinstance(b, Mapping) else {c: getattr(b, c) for c in BREACH_COLUMNS}
-            for b in breaches)
+    rows = (
+        b if isinstance(b, Mapping) else {c: getattr(b, c) for c in BREACH_COLUMNS}
+        for b in breaches
+    )
     return _typed_frame(rows, BREACH_COLUMNS)
 
 
@@ -127,7 +130,7 @@ def _frame_to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 def _decode_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for rec in records:
-        row = {}
+        row: dict[str, Any] = {}
         for k, v in rec.items():
             if k in _TIME_COLUMNS:
                 row[k] = pd.Timestamp(v) if v is not None else pd.NaT
@@ -147,8 +150,9 @@ def _metrics_from_dict(data: Mapping[str, Any]) -> PerformanceMetrics:
     return PerformanceMetrics(**kwargs)
 
 
-def _frames_equal(a: pd.DataFrame | pd.Series, b: pd.DataFrame | pd.Series) -> bool:
-    return bool(a.equals(b))
+def _frames_equal(a: Any, b: Any) -> bool:
+    """Equal pandas objects: same index, dtypes and values, NaN matching NaN."""
+    return type(a) is type(b) and bool(a.equals(b))
 
 
 # ---- results ----------------------------------------------------------------------------------
@@ -350,9 +354,12 @@ class OrchestratorResult:
             return NotImplemented
         return (
             list(self.strategy_results) == list(other.strategy_results)
-            and all(a == b for a, b in zip(
-                self.strategy_results.values(), other.strategy_results.values(), strict=True
-            ))
+            and all(
+                a == b
+                for a, b in zip(
+                    self.strategy_results.values(), other.strategy_results.values(), strict=True
+                )
+            )
             and _frames_equal(self.portfolio_equity, other.portfolio_equity)
             and self.initial_capital == other.initial_capital
             and self.unallocated_cash == other.unallocated_cash

@@ -145,7 +145,7 @@ class StrategySpec:
             raise ConfigError(f"strategies[{position}] must be a table; found {data!r}")
         _check_keys(f"strategies[{position}]", data, cls.KEYS)
         if "name" not in data:
-            raise ConfigError(f"strategies[{position}] has no name (e.g. name = \"momentum\")")
+            raise ConfigError(f'strategies[{position}] has no name (e.g. name = "momentum")')
         return cls(
             name=data["name"],
             weight=data.get("weight", "0"),
@@ -341,7 +341,9 @@ class RunSpec:
 
         strategies = tuple(replace(s, plugin=fix_plugin(s.plugin)) for s in self.strategies)
         return replace(
-            self, data=fix(self.data) or "demo", plugin_dir=fix(self.plugin_dir),
+            self,
+            data=fix(self.data) or "demo",
+            plugin_dir=fix(self.plugin_dir),
             strategies=strategies,
         )
 
@@ -407,12 +409,8 @@ class RunSpec:
                 kwargs[attr] = parse_value(text)
             else:
                 kwargs[attr] = text
-        numbered = sorted(
-            (int(k[1:]), k) for k in query if k.startswith("s") and k[1:].isdigit()
-        )
-        kwargs["strategies"] = tuple(
-            StrategySpec.from_query(one(k) or "") for _, k in numbered
-        )
+        numbered = sorted((int(k[1:]), k) for k in query if k.startswith("s") and k[1:].isdigit())
+        kwargs["strategies"] = tuple(StrategySpec.from_query(one(k) or "") for _, k in numbered)
         return cls(**kwargs)
 
     # ---- running ----------------------------------------------------------------------------
@@ -457,8 +455,6 @@ class RunSpec:
 
     def select(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         """Apply this spec's symbols and date range to already loaded frames."""
-        from orchestrator import data as loaders
-
         chosen = dict(frames)
         if self.symbols:
             missing = [s for s in self.symbols if s not in chosen]
@@ -469,6 +465,8 @@ class RunSpec:
                 )
             chosen = {s: chosen[s] for s in self.symbols}
         if self.start or self.end:
+            from orchestrator import data as loaders
+
             chosen = loaders.slice_dates(chosen, self.start, self.end)
         return chosen
 
