@@ -9,6 +9,7 @@
 from orchestrator.accounts import StrategyState
 from orchestrator.engine import StrategyOrchestrator
 from orchestrator.errors import ConfigError, DataError, OrchestratorError, StrategyError
+from orchestrator.lookahead import LookaheadReport, check_lookahead
 from orchestrator.market import BarWindow
 from orchestrator.metrics import PerformanceMetrics
 from orchestrator.models import (
@@ -27,6 +28,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "HistoricalDataBar",
+    "LookaheadReport",
     "OrchestratorConfig",
     "OrchestratorError",
     "OrchestratorResult",
@@ -38,6 +40,7 @@ __all__ = [
     "StrategyResult",
     "StrategyState",
     "Trade",
+    "check_lookahead",
 ]
 
 __version__ = "0.1.0"

@@ -440,17 +440,9 @@ class RunSpec:
             frames = loaders.load_demo(self.symbols, self.start, self.end)
             return frames
         path = Path(self.data)
-        if path.is_dir():
-            files = sorted(
-                p for p in path.iterdir() if p.suffix.lower() in (".csv", ".parquet", ".pq")
-            )
-            if not files:
-                raise DataError(f"folder {str(path)!r} has no .csv or .parquet files")
-            frames = loaders.load_files(files)
-        elif path.exists():
-            frames = loaders.load_file(path)
-        else:
+        if not path.exists():
             raise DataError(f"data file or folder {str(path)!r} not found")
+        frames = loaders.load_file(path)  # a folder loads every CSV/Parquet file in it
         return self.select(frames)
 
     def select(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

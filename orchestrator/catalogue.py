@@ -1,0 +1,111 @@
+"""The strategies a front end offers: the built-in registry plus plug-ins from a local folder.
+
+The plug-in folder is the operator's choice (``--plugins FOLDER`` on the command line or the
+ORCHESTRATOR_PLUGINS environment variable), never a user's: only files on this machine that
+the operator named are imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["PLUGINS_ENV", "Catalogue", "load_catalogue", "plugin_folder"]
+
+PLUGINS_ENV = "ORCHESTRATOR_PLUGINS"
+
+
+def plugin_folder(argv: Sequence[str], environ: Mapping[str, str]) -> str | None:
+    """The plug-in folder from ``--plugins FOLDER`` in ``argv`` (other arguments are left
+    alone), else from the environment variable ORCHESTRATOR_PLUGINS, else None."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--plugins")
+    args, _ = parser.parse_known_args(list(argv))
+    return args.plugins or environ.get(PLUGINS_ENV) or None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """Strategy classes by name; ``plugins`` are the names that came from the plug-in folder
+    (a plug-in never shadows a built-in of the same name); ``error`` says why the folder could
+    not be read, if it could not."""
+
+    classes: Mapping[str, type]
+    plugins: frozenset[str] = frozenset()
+    plugin_dir: str | None = None
+    error: str | None = None
+
+    def describe(self, name: str) -> str:
+        """The strategy's one-line description (its docstring's first line for plug-ins)."""
+        cls = self.classes[name]
+        text = getattr(cls, "description", "") or (cls.__doc__ or "").strip().split("\n")[0]
+        return text or ("plug-in strategy" if name in self.plugins else name)
+
+    def param_specs(self, name: str) -> tuple[Any, ...]:
+        """The declared parameters (``strategies.ParamSpec``); none for plain classes."""
+        specs = getattr(self.classes[name], "param_specs", None)
+        return tuple(specs()) if callable(specs) else ()
+
+    def build(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        symbols: Sequence[str] | None = None,
+        label: str | None = None,
+    ) -> object:
+        """Create the strategy as :meth:`RunSpec.build_strategies` would (validating its
+        parameters); raise ConfigError (or whatever a plug-in raises) when it is invalid."""
+        chosen = list(symbols) if symbols else None
+        if name not in self.plugins:
+            import strategies
+
+            return strategies.create(name, symbols=chosen, label=label, **params)
+        cls = self.classes[name]
+        if hasattr(cls, "param_specs"):
+            return cls(symbols=chosen, name=label, **params)
+        instance = cls(**params)
+        if chosen is not None:
+            instance.symbols = chosen
+        if label:
+            instance.name = label
+        return instance
+
+    def check(
+        self,
+        name: str,
+        params: Mapping[str, Any],
+        symbols: Sequence[str] | None = None,
+        label: str | None = None,
+    ) -> str | None:
+        """The error that building this strategy gives, naming it, or None if it is valid."""
+        try:
+            self.build(name, params, symbols, label)
+        except Exception as exc:
+            message = str(exc)
+            return message if name in message else f"{name}: {message}"
+        return None
+
+
+def load_catalogue(plugin_dir: str | None) -> Catalogue:
+    """The built-in registry plus the strategy classes found in ``plugin_dir`` (if given).
+
+    A folder that cannot be read gives the built-ins and an error message, not an exception,
+    so a front end can show it and go on.
+    """
+    import strategies
+    from strategies import plugins
+
+    classes: dict[str, type] = dict(strategies.REGISTRY)
+    if not plugin_dir:
+        return Catalogue(classes)
+    try:
+        found = plugins.discover(plugin_dir)
+    except Exception as exc:
+        return Catalogue(
+            classes, plugin_dir=plugin_dir, error=f"Plug-in folder {plugin_dir}: {exc}"
+        )
+    names = frozenset(n for n in found if n not in classes)
+    classes.update({n: found[n] for n in sorted(names)})
+    return Catalogue(classes, names, plugin_dir)

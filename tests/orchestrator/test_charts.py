@@ -1,0 +1,284 @@
+"""Tests of orchestrator.charts: figures built from a tiny real run, and table formatting."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestrator import StrategyOrchestrator
+from orchestrator.charts import (
+    COLUMN_LABELS,
+    best_rows,
+    capital_figure,
+    comparison_display,
+    comparison_styles,
+    correlation_figure,
+    daily_returns,
+    drawdown_figure,
+    drawdowns,
+    equity_figure,
+    format_comparison,
+    returns_correlation,
+    strategy_colors,
+)
+from orchestrator.results import PORTFOLIO, OrchestratorResult
+
+
+def _frame(seed: int, n: int = 60, freq: str = "B") -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    close = 100 * np.cumprod(1 + rng.normal(0, 0.01, n))
+    index = pd.date_range("2020-01-01", periods=n, freq=freq, name="timestamp")
+    return pd.DataFrame(
+        {"open": close, "high": close * 1.01, "low": close * 0.99, "close": close, "volume": 1e6},
+        index=index,
+    )
+
+
+class _HoldOne:
+    """Buys the first symbol with all its capital, so the second one is a capital breach."""
+
+    name = "hold"
+    max_positions = 1
+
+    def should_enter(self, bars: object, state: object) -> bool:
+        return True
+
+    def should_exit(self, bars: object, state: object) -> bool:
+        return False
+
+
+class _Flip:
+    name = "flip"
+
+    def should_enter(self, bars: object, state: object) -> bool:
+        return len(bars) % 5 == 0  # type: ignore[arg-type]
+
+    def should_exit(self, bars: object, state: object) -> bool:
+        return len(bars) % 7 == 0  # type: ignore[arg-type]
+
+
+def _run(freq: str = "B", n: int = 60) -> OrchestratorResult:
+    data = {"AAA": _frame(1, n, freq), "BBB": _frame(2, n, freq)}
+    orch = StrategyOrchestrator([(_HoldOne(), "0.5"), (_Flip(), "0.3"), (_Flip(), "0")], 100_000)
+    return orch.run(data)
+
+
+@pytest.fixture(scope="module")
+def result() -> OrchestratorResult:
+    return _run()
+
+
+def _y(fig: object, name: str) -> np.ndarray:
+    trace = next(t for t in fig.data if t.name == name)  # type: ignore[attr-defined]
+    return np.asarray(trace.y, dtype=float)
+
+
+# ---- equity -----------------------------------------------------------------------------------
+
+
+def test_equity_figure_currency_one_trace_per_strategy_plus_portfolio(
+    result: OrchestratorResult,
+) -> None:
+    fig = equity_figure(result)
+    assert [t.name for t in fig.data] == [PORTFOLIO, "hold", "flip", "flip#2"]
+    for name in [PORTFOLIO, "hold", "flip", "flip#2"]:
+        np.testing.assert_array_equal(_y(fig, name), result.equity_curves[name].to_numpy())
+    assert fig.layout.yaxis.type == "linear"
+    # Time goes out as epoch milliseconds on a date axis (compact, exact).
+    assert fig.layout.xaxis.type == "date"
+    x = pd.to_datetime(np.asarray(fig.data[0].x, dtype=np.int64), unit="ms")
+    assert (x == result.equity_curves.index).all()
+
+
+def test_equity_figure_percent_returns_on_own_start(result: OrchestratorResult) -> None:
+    fig = equity_figure(result, mode="percent")
+    hold = result.strategy_results["hold"]
+    expected = hold.equity_curve.to_numpy() / hold.allocated_capital - 1
+    np.testing.assert_allclose(_y(fig, "hold"), expected)
+    port = result.portfolio_equity.to_numpy() / result.initial_capital - 1
+    np.testing.assert_allclose(_y(fig, PORTFOLIO), port)
+    assert np.isnan(_y(fig, "flip#2")).all()  # weight 0: no capital, no return
+    assert fig.layout.yaxis.tickformat == ".0%"
+
+
+def test_equity_figure_log_percent_plots_growth_of_one(result: OrchestratorResult) -> None:
+    fig = equity_figure(result, mode="percent", log=True)
+    flip = result.strategy_results["flip"]
+    np.testing.assert_allclose(_y(fig, "flip"), flip.equity_curve.to_numpy() / 30_000.0)
+    assert fig.layout.yaxis.type == "log"
+
+
+def test_equity_figure_log_currency_blanks_non_positive(result: OrchestratorResult) -> None:
+    fig = equity_figure(result, log=True)
+    assert np.isnan(_y(fig, "flip#2")).all()  # a curve of zeros has no logarithm
+    assert np.isfinite(_y(fig, "hold")).all()
+
+
+def test_equity_figure_bad_mode_raises(result: OrchestratorResult) -> None:
+    with pytest.raises(ValueError, match="'currency' or 'percent'"):
+        equity_figure(result, mode="pct")  # type: ignore[arg-type]
+
+
+def test_strategy_colors_same_colour_in_every_figure(result: OrchestratorResult) -> None:
+    colors = strategy_colors(result.strategy_ids)
+    eq = equity_figure(result)
+    dd = drawdown_figure(result)
+    for name in result.strategy_ids:
+        assert next(t for t in eq.data if t.name == name).line.color == colors[name]
+        assert next(t for t in dd.data if t.name == name).line.color == colors[name]
+    assert len(set(colors.values())) == len(colors)
+
+
+# ---- drawdown ---------------------------------------------------------------------------------
+
+
+def test_drawdowns_match_running_peak_definition(result: OrchestratorResult) -> None:
+    dd = drawdowns(result)
+    assert list(dd.columns) == [PORTFOLIO, "hold", "flip", "flip#2"]
+    eq = result.equity_curves["hold"]
+    expected = eq / eq.cummax() - 1
+    np.testing.assert_allclose(dd["hold"].to_numpy(), expected.to_numpy())
+    assert (dd[["hold", "flip", PORTFOLIO]] <= 0).all().all()
+    assert dd["flip#2"].isna().all()
+    assert dd["hold"].min() == pytest.approx(result.comparison_table.loc["hold", "max_drawdown"])
+
+
+def test_drawdown_figure_shades_portfolio_only(result: OrchestratorResult) -> None:
+    fig = drawdown_figure(result)
+    assert [t.name for t in fig.data] == [PORTFOLIO, "hold", "flip", "flip#2"]
+    assert fig.data[0].fill == "tozeroy"
+    assert all(t.fill is None for t in fig.data[1:])
+
+
+# ---- capital ----------------------------------------------------------------------------------
+
+
+def test_capital_figure_positions_allocated_and_breaches(result: OrchestratorResult) -> None:
+    fig = capital_figure(result)
+    names = [t.name for t in fig.data]
+    assert names == [
+        "hold positions", "hold allocated", "hold breaches",
+        "flip positions", "flip allocated", "flip#2 positions", "flip#2 allocated",
+    ]  # fmt: skip
+    hold = result.strategy_results["hold"]
+    np.testing.assert_allclose(_y(fig, "hold positions"), hold.positions_value.to_numpy())
+    np.testing.assert_array_equal(_y(fig, "hold allocated"), [50_000.0, 50_000.0])
+    marks = next(t for t in fig.data if t.name == "hold breaches")
+    assert len(marks.x) == len(hold.breaches) > 0
+    # Each mark sits on the positions value at the breach's bar.
+    at = hold.positions_value.loc[pd.DatetimeIndex(hold.breaches["timestamp"])].to_numpy()
+    np.testing.assert_allclose(np.asarray(marks.y, dtype=float), at)
+    assert "BBB: wanted" in marks.text[0]
+    assert "(dropped)" in marks.text[0]
+    assert [a.text for a in fig.layout.annotations] == ["hold", "flip", "flip#2"]
+
+
+def test_capital_figure_breaches_sharing_a_bar_each_marked() -> None:
+    data = {s: _frame(i, 30) for i, s in enumerate(["AAA", "BBB", "CCC"], start=1)}
+    result = StrategyOrchestrator([(_HoldOne(), "1")], 10_000).run(data)
+    breaches = result.strategy_results["hold"].breaches
+    assert breaches["timestamp"].duplicated().any()  # BBB and CCC at the same bars
+    marks = next(t for t in capital_figure(result).data if t.name == "hold breaches")
+    value = result.strategy_results["hold"].positions_value
+    expected = value.loc[pd.DatetimeIndex(breaches["timestamp"])].to_numpy()
+    np.testing.assert_allclose(np.asarray(marks.y, dtype=float), expected)
+
+
+# ---- correlation ------------------------------------------------------------------------------
+
+
+def test_returns_correlation_symmetric_unit_diagonal_nan_for_flat(
+    result: OrchestratorResult,
+) -> None:
+    corr = returns_correlation(result)
+    assert list(corr.columns) == ["hold", "flip", "flip#2"]
+    sub = corr.loc[["hold", "flip"], ["hold", "flip"]].to_numpy()
+    np.testing.assert_allclose(sub, sub.T)
+    np.testing.assert_allclose(np.diag(sub), 1.0)
+    assert corr["flip#2"].isna().all()
+    assert corr.loc["flip#2"].isna().all()
+    returns = result.equity_curves[["hold", "flip"]].pct_change().iloc[1:]
+    assert corr.loc["hold", "flip"] == pytest.approx(returns["hold"].corr(returns["flip"]))
+
+
+def test_daily_returns_intraday_curves_sampled_daily() -> None:
+    intraday = _run(freq="6h", n=40)  # 4 bars a day over 10 days
+    returns = daily_returns(intraday)
+    assert len(returns) == 9
+    eq = intraday.equity_curves["hold"]
+    daily_close = eq.groupby(eq.index.normalize()).last()
+    np.testing.assert_allclose(
+        returns["hold"].to_numpy(), daily_close.pct_change().iloc[1:].to_numpy()
+    )
+
+
+def test_correlation_figure_heatmap_values_and_labels(result: OrchestratorResult) -> None:
+    fig = correlation_figure(result)
+    (heat,) = fig.data
+    assert list(heat.x) == list(heat.y) == ["hold", "flip", "flip#2"]
+    np.testing.assert_allclose(np.asarray(heat.z, dtype=float), returns_correlation(result))
+    assert (heat.zmin, heat.zmax) == (-1.0, 1.0)
+    assert heat.text[0][0] == "1.00"
+    assert heat.text[2][2] == ""
+
+
+# ---- comparison table -------------------------------------------------------------------------
+
+
+def _table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "weight": [0.5, 0.3, 0.0, 0.8],
+            "allocated_capital": [50_000.0, 30_000.0, 0.0, 100_000.0],
+            "total_return": [0.10, 0.25, math.nan, 0.30],
+            "annual_volatility": [0.2, 0.1, 0.0, 0.05],
+            "max_drawdown": [-0.30, -0.10, math.nan, -0.05],
+            "profit_factor": [1.5, math.inf, math.nan, 2.0],
+            "num_trades": [3, 12, 0, 15],
+        },
+        index=pd.Index(["a", "b", "idle", PORTFOLIO], name="strategy_id"),
+    )
+
+
+def test_best_rows_direction_ignores_portfolio_and_idle_strategies() -> None:
+    best = best_rows(_table())
+    # Portfolio has the highest return and lowest volatility, and idle the lowest volatility,
+    # yet neither is a contender; inf is the best profit factor; drawdown closest to 0 wins.
+    assert best == {
+        "total_return": "b",
+        "annual_volatility": "b",
+        "max_drawdown": "b",
+        "profit_factor": "b",
+    }
+
+
+def test_comparison_display_formats_percent_money_ratio_and_missing() -> None:
+    shown = comparison_display(_table())
+    assert list(shown.columns) == [COLUMN_LABELS[c] for c in _table().columns]
+    assert shown.loc["a", "Weight"] == "50.00%"
+    assert shown.loc[PORTFOLIO, "Allocated"] == "100,000.00"
+    assert shown.loc["b", "Total return"] == "25.00%"
+    assert shown.loc["idle", "Total return"] == "–"
+    assert shown.loc["b", "Profit factor"] == "∞"
+    assert shown.loc["a", "Profit factor"] == "1.50"
+    assert shown.loc["b", "Trades"] == "12"
+
+
+def test_comparison_styles_highlight_best_and_bold_portfolio() -> None:
+    css = comparison_styles(_table())
+    assert "background-color" in css.loc["b", "Total return"]
+    assert css.loc["a", "Total return"] == ""
+    assert css.loc[PORTFOLIO, "Trades"] == "font-weight: 600"
+    assert css.loc["a", "Weight"] == ""
+
+
+def test_format_comparison_keeps_numbers_and_formats_text(result: OrchestratorResult) -> None:
+    table = result.comparison_table
+    styler = format_comparison(table)
+    pd.testing.assert_frame_equal(styler.data, table.rename(columns=COLUMN_LABELS))
+    html = styler.to_html()
+    assert "30.00%" in html  # flip's weight
+    assert "background-color: #d4f4dd" in html

@@ -1,0 +1,284 @@
+"""Tests of orchestrator.report: terminal table, summary line, CSV/JSON/HTML exports."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from orchestrator import OrchestratorResult, StrategyOrchestrator, report
+from orchestrator.results import PORTFOLIO
+from orchestrator.spec import RunSpec, StrategySpec
+
+# ---- tiny local fixtures --------------------------------------------------------------------
+
+
+class _Every:
+    """Enter every ``period`` bars, exit half a period later."""
+
+    def __init__(self, name: str, period: int, max_positions: int | None = None) -> None:
+        self.name = name
+        self.period = period
+        if max_positions is not None:
+            self.max_positions = max_positions
+
+    def should_enter(self, bars: object, state: object) -> bool:
+        return len(bars) % self.period == 0  # type: ignore[arg-type]
+
+    def should_exit(self, bars: object, state: object) -> bool:
+        return len(bars) % self.period == self.period // 2  # type: ignore[arg-type]
+
+
+class _Never:
+    name = "idle"
+
+    def should_enter(self, bars: object, state: object) -> bool:
+        return False
+
+    def should_exit(self, bars: object, state: object) -> bool:
+        return False
+
+
+def _data(bars: int = 120) -> dict[str, pd.DataFrame]:
+    rng = np.random.default_rng(7)
+    index = pd.bdate_range("2021-01-04", periods=bars, name="timestamp")
+    out = {}
+    for symbol in ("AAA", "BBB"):
+        close = 50 * np.exp(np.cumsum(rng.normal(0, 0.012, bars)))
+        out[symbol] = pd.DataFrame(
+            {"open": close, "high": close * 1.01, "low": close * 0.99, "close": close,
+             "volume": 1e5},
+            index=index,
+        )  # fmt: skip
+    return out
+
+
+@pytest.fixture(scope="module")
+def result() -> OrchestratorResult:
+    # "crowded" holds one slot for two symbols that signal on the same bar: capital breaches.
+    strategies = [
+        (_Every("fast", 6), "0.4"),
+        (_Every("crowded", 10, max_positions=1), "0.3"),
+        (_Never(), "0.2"),
+    ]
+    return StrategyOrchestrator(strategies, 100_000).run(_data())
+
+
+@pytest.fixture(scope="module")
+def spec() -> RunSpec:
+    return RunSpec(
+        strategies=(StrategySpec("sma_crossover", "0.4", {"fast": 5, "slow": 20}),),
+        symbols=("AAPL",),
+        start="2010-01-01",
+        end="2011-01-01",
+    )
+
+
+@pytest.fixture(scope="module")
+def page(result: OrchestratorResult, spec: RunSpec) -> str:
+    return report.html_report(result, spec)
+
+
+# ---- format_value / format_table / format_summary --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "kind", "expected"),
+    [
+        (0.1234, "pct", "12.34%"),
+        (-0.05, "pct", "-5.00%"),
+        (1234567.891, "money", "1,234,567.89"),
+        (1.23456, "ratio", "1.23"),
+        (1234, "int", "1,234"),
+        (math.nan, "pct", "n/a"),
+        (None, "money", "n/a"),
+        (math.inf, "ratio", "inf"),
+        (-math.inf, "ratio", "-inf"),
+    ],
+)
+def test_format_value_each_kind_formats_for_reading(
+    value: object, kind: str, expected: str
+) -> None:
+    assert report.format_value(value, kind) == expected
+
+
+def test_format_value_unknown_kind_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="kind must be one of"):
+        report.format_value(1.0, "percent")
+
+
+def test_format_table_default_columns_aligned_with_percentages(result: OrchestratorResult) -> None:
+    text = report.format_table(result.comparison_table)
+    lines = text.splitlines()
+    header, rule, *rows = lines
+    assert header.split()[:3] == ["Strategy", "Weight", "Final"]
+    assert set(rule.replace(" ", "")) == {"-"}
+    # every figure is right-aligned: all data lines end at the same column as the header
+    data_lines = [ln for ln in rows if not set(ln) <= {"-", " "}]
+    assert {len(ln) for ln in data_lines} == {len(header)}
+    names = [ln.split()[0] for ln in data_lines]
+    assert names == ["fast", "crowded", "idle", PORTFOLIO]
+    # a rule separates the Portfolio row from the strategies
+    assert set(lines[-2].replace(" ", "")) == {"-"}
+    table = result.comparison_table
+    fast = data_lines[0]
+    assert "40.00%" in fast
+    assert f"{table.at['fast', 'total_return'] * 100:.2f}%" in fast
+    assert f"{table.at[PORTFOLIO, 'final_equity']:,.2f}" in data_lines[-1]
+
+
+def test_format_table_no_trades_strategy_shows_na(result: OrchestratorResult) -> None:
+    idle = next(
+        ln for ln in report.format_table(result.comparison_table).splitlines()
+        if ln.startswith("idle")
+    )  # fmt: skip
+    assert "n/a" in idle  # win rate of a strategy without trades has no honest value
+
+
+def test_format_table_chosen_columns_in_given_order(result: OrchestratorResult) -> None:
+    text = report.format_table(result.comparison_table, ["sharpe_ratio", "total_costs"])
+    assert text.splitlines()[0].split() == ["Strategy", "Sharpe", "Costs"]
+    wide = report.format_table(result.comparison_table, report.ALL_COLUMNS)
+    assert len(wide.splitlines()[0].split()) > len(report.ALL_COLUMNS)
+
+
+def test_format_table_unknown_column_raises_value_error(result: OrchestratorResult) -> None:
+    with pytest.raises(ValueError, match="unknown column"):
+        report.format_table(result.comparison_table, ["sharpe"])
+
+
+def test_format_summary_one_line_names_the_headline_figures(result: OrchestratorResult) -> None:
+    line = report.format_summary(result)
+    m = result.aggregate_metrics
+    assert "\n" not in line
+    assert line.startswith("Portfolio: 100,000.00 -> ")
+    assert f"({m.total_return * 100:.2f}%)" in line
+    assert f"Sharpe {m.sharpe_ratio:.2f}" in line
+    assert f"{m.num_trades:,} trades" in line
+    assert f"{len(result.breaches)} capital breaches" in line
+    assert "2021-01-04 to " in line
+
+
+# ---- CSV / JSON ---------------------------------------------------------------------------------
+
+
+def test_comparison_csv_rows_strategies_plus_portfolio_exact(result: OrchestratorResult) -> None:
+    frame = pd.read_csv(io.StringIO(report.comparison_csv(result)), index_col="strategy_id")
+    assert list(frame.index) == [*result.strategy_ids, PORTFOLIO]
+    pd.testing.assert_frame_equal(frame, result.comparison_table, check_dtype=False)
+
+
+def test_equity_csv_one_column_per_strategy_and_portfolio(result: OrchestratorResult) -> None:
+    frame = pd.read_csv(
+        io.StringIO(report.equity_csv(result)), index_col="timestamp", parse_dates=True
+    )
+    assert list(frame.columns) == [*result.strategy_ids, PORTFOLIO]
+    np.testing.assert_array_equal(frame.to_numpy(), result.equity_curves.to_numpy())
+    assert (frame.index == result.portfolio_equity.index).all()
+
+
+def test_trades_csv_one_row_per_trade_with_strategy_id(result: OrchestratorResult) -> None:
+    frame = pd.read_csv(io.StringIO(report.trades_csv(result)))
+    assert len(frame) == len(result.trades) > 0
+    assert list(frame.columns) == list(result.trades.columns)
+    assert set(frame["strategy_id"]) == {"fast", "crowded"}
+
+
+def test_result_json_round_trips_into_equal_result(
+    result: OrchestratorResult, spec: RunSpec
+) -> None:
+    data = json.loads(report.result_json(result, spec))
+    assert OrchestratorResult.from_dict(data) == result
+    assert RunSpec.from_dict(data["spec"]) == spec
+    assert "spec" not in json.loads(report.result_json(result))
+
+
+def test_write_all_writes_every_export(
+    result: OrchestratorResult, spec: RunSpec, tmp_path: Path
+) -> None:
+    written = report.write_all(result, spec, tmp_path / "out")
+    names = sorted(p.name for p in written)
+    assert names == sorted([
+        "comparison.csv", "trades.csv", "breaches.csv", "equity.csv", "config.toml",
+        "result.json", "report.html",
+    ])  # fmt: skip
+    assert all(p.is_file() and p.stat().st_size > 0 for p in written)
+    assert RunSpec.from_toml(tmp_path / "out" / "config.toml") == spec
+    breaches = pd.read_csv(tmp_path / "out" / "breaches.csv")
+    assert len(breaches) == len(result.breaches) > 0
+
+
+def test_write_csvs_without_spec_writes_no_config(
+    result: OrchestratorResult, tmp_path: Path
+) -> None:
+    written = report.write_csvs(result, None, tmp_path)
+    assert "config.toml" not in {p.name for p in written}
+    assert not (tmp_path / "config.toml").exists()
+
+
+# ---- HTML -------------------------------------------------------------------------------------
+
+_NETWORK = re.compile(
+    r"<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*[\"']?\s*(?:https?:)?//", re.I
+)
+
+
+def test_html_report_embeds_plotly_and_fetches_nothing(page: str) -> None:
+    assert _NETWORK.search(page) is None
+    assert "<script src" not in page.lower()
+    # plotly.js itself is inline (it is a few megabytes), once
+    assert len(page) > 1_000_000
+    assert page.count("plotly.js v") >= 1
+    assert page.count("Plotly.newPlot") == 4
+
+
+def test_html_report_has_every_strategy_trace(page: str, result: OrchestratorResult) -> None:
+    for name in [*result.strategy_ids, PORTFOLIO]:
+        assert f'"name":"{name}"' in page
+
+
+def test_html_report_has_tables_and_configuration(
+    page: str, result: OrchestratorResult, spec: RunSpec
+) -> None:
+    for heading in ("Equity curves", "Drawdown", "Correlation", "Comparison",
+                    f"Trades ({len(result.trades):,})",
+                    f"Capital breaches ({len(result.breaches):,})", "Configuration"):  # fmt: skip
+        assert f"<h2>{heading}" in page
+    assert 'class="portfolio"' in page
+    assert "sma_crossover" in page  # the TOML of the spec
+    assert "[[strategies]]" in page
+    assert "dropped" in page or "reduced" in page  # the breach log's actions
+    table = result.comparison_table
+    assert f"{table.at[PORTFOLIO, 'final_equity']:,.2f}" in page
+
+
+def test_html_report_without_spec_shows_engine_configuration(result: OrchestratorResult) -> None:
+    page = report.html_report(result)
+    assert "no run specification was given" in page
+    assert 'fill = "next_open"' in page
+
+
+def test_html_report_many_trades_truncated_with_note(
+    result: OrchestratorResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(report, "MAX_HTML_TRADES", 3)
+    page = report.html_report(result)
+    assert f"The first 3 of {len(result.trades):,} trades" in page
+    trades_part = page.split("<h2>Trades")[1].split("<h2>")[0]
+    assert trades_part.count("<tr>") == 1 + 3  # header + 3 rows
+
+
+def test_html_report_hostile_strategy_id_escaped() -> None:
+    hostile = "</script><img src=x onerror=alert(1)>"
+    strategy = _Every("x", 4)
+    strategy.name = hostile
+    result = StrategyOrchestrator([(strategy, 1)], 10_000).run(_data(40))
+    page = report.html_report(result)
+    assert hostile not in page
+    assert "&lt;/script&gt;&lt;img" in page

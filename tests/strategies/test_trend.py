@@ -1,0 +1,56 @@
+"""buy_and_hold, donchian_breakout and momentum on hand-made series with known bars."""
+
+from __future__ import annotations
+
+from strategies import BuyAndHoldStrategy, DonchianBreakoutStrategy, MomentumStrategy
+
+
+def test_buy_and_hold_enters_each_symbol_at_its_first_bar_and_holds(frame, trades_of) -> None:
+    data = {
+        "A": frame([10, 11, 12, 11, 13]),
+        "B": frame([50, 49, 48], start="2024-01-03"),
+    }
+    assert trades_of(BuyAndHoldStrategy(), data) == [("A", 0, None), ("B", 0, None)]
+
+
+def test_donchian_breakout_known_series_enters_above_prior_high_exits_below_prior_low(
+    frame, trades_of
+) -> None:
+    # high = close + 0.5, low = close - 0.5. t=4: close 12 > max(high[1:4]) = 11.5 -> enter
+    # (bar 4's own high, 12.5, is excluded). t=7: close 11 < min(low[5:7]) = 12.3 -> exit.
+    closes = [10, 11, 10, 10.5, 12, 13, 12.8, 11, 12]
+    highs = [c + 0.5 for c in closes]
+    lows = [c - 0.5 for c in closes]
+    strategy = DonchianBreakoutStrategy(entry=3, exit=2)
+    assert trades_of(strategy, {"X": frame(closes, highs, lows)}) == [("X", 4, 7)]
+
+
+def test_donchian_breakout_close_equal_to_prior_high_does_not_enter(frame, trades_of) -> None:
+    closes = [10, 11, 10, 11, 11, 11]
+    assert trades_of(DonchianBreakoutStrategy(entry=3, exit=2), {"X": frame(closes)}) == []
+
+
+def test_donchian_breakout_first_entry_decision_at_t_equal_entry(frame, window) -> None:
+    # A breakout at t=2 is before `entry` (3) previous bars exist: not evaluated.
+    closes = [10, 10, 12, 13, 14]
+    enter, _ = DonchianBreakoutStrategy(entry=3, exit=2).signals(window(frame(closes)))
+    assert enter.tolist() == [False, False, False, True, True]
+
+
+def test_momentum_known_series_enters_on_positive_roc_exits_on_negative(frame, trades_of) -> None:
+    # ROC(3): t=3 0 (not > 0), t=4 11/10 - 1 > 0 -> enter, t=7 9/11 - 1 < 0 -> exit.
+    closes = [10, 10, 10, 10, 11, 12, 11, 9, 9, 10]
+    assert trades_of(MomentumStrategy(lookback=3), {"X": frame(closes)}) == [("X", 4, 7)]
+
+
+def test_momentum_threshold_gates_entry_and_exit(frame, trades_of) -> None:
+    # Threshold 15 %: t=5 ROC 0.2 -> enter; t=6 ROC 0.1 < 0.15 -> exit.
+    closes = [10, 10, 10, 10, 11, 12, 11, 9, 9, 10]
+    trades = trades_of(MomentumStrategy(lookback=3, threshold=0.15), {"X": frame(closes)})
+    assert trades == [("X", 5, 6)]
+
+
+def test_momentum_roc_equal_to_threshold_keeps_position(frame, trades_of) -> None:
+    # Enter at t=3 (ROC 0.5); at t=5 ROC is exactly 0 (= threshold): hold; exit at t=6.
+    closes = [2, 2, 2, 3, 3, 2, 1, 1]
+    assert trades_of(MomentumStrategy(lookback=3), {"X": frame(closes)}) == [("X", 3, 6)]
