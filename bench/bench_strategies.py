@@ -1,14 +1,16 @@
 """Benchmark the built-in strategies: strategy-bar steps per second of a whole run.
 
-Run ``python bench/bench_strategies.py [--bars N] [--symbols N] [--repeats N] [--quick]``. It
-prints figures and never fails on time. The data are seeded synthetic daily bars
-(``orchestrator.data.synthetic``, 10 x 50,000 by default; ``--source local`` uses
-``bench/_common.py``'s plain random walks). Each built-in runs alone, with its
+Run ``python bench/bench_strategies.py [--bars N] [--symbols N] [--repeats N] [--quick]
+[--source project|local]``. It prints figures and never fails on time. The data are seeded
+synthetic daily bars (``orchestrator.data.synthetic``, 10 x 50,000 by default; ``--source
+local`` uses ``bench/_common.py``'s plain random walks). Each built-in runs alone, with its
 default parameters, at weight 1.0; ``orch.run`` is timed (best of ``--repeats``), which
 includes ``prepare`` (the indicators computed once per symbol) and every fill. A step is one
-strategy x symbol x bar decision, counted as the engine counts them. The ``prepare`` column
-times that hook alone over every symbol, and the trades column shows how much filling the run
-did (each fill costs far more than a decision).
+strategy x symbol x bar decision, counted as the engine counts them.
+
+Columns: steps/s and seconds of the whole run; the trades it made (a fill costs far more than
+a decision); ``prepare`` alone over every symbol; and "alone", the strategy's own speed:
+``prepare`` plus one ``should_enter`` per bar, without the engine.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Sequence
 from _common import best_of, machine, rate, steps_of, synthetic_data
 
 from orchestrator import OrchestratorConfig, StrategyOrchestrator
-from orchestrator.market import Market
+from orchestrator.market import BarWindow, Market
 from strategies import REGISTRY, BaseStrategy
 
 SEED = 42
@@ -38,6 +40,26 @@ def prepare_seconds(strategy: BaseStrategy, market: Market) -> float:
     for data in market.symbols.values():
         prepare(data.window())
     return time.perf_counter() - started
+
+
+def alone_seconds(strategy: BaseStrategy, market: Market) -> float:
+    """Time the strategy without the engine: ``prepare`` plus ``should_enter`` at every bar of
+    every symbol, through one window per symbol moved along as the engine moves it."""
+    prepare = getattr(strategy, "prepare", None)
+    enter = strategy.should_enter
+    started = time.perf_counter()
+    for data in market.symbols.values():
+        if callable(prepare):
+            prepare(data.window())
+        window = BarWindow(data, 0)
+        for end in range(1, len(data) + 1):
+            window._end = end  # as the engine does: the same O(1) view, one bar longer
+            enter(window, None)  # type: ignore[arg-type]
+    return time.perf_counter() - started
+
+
+def _steps(steps: int, seconds: float) -> str:
+    return rate(steps, seconds).removesuffix(" steps/s")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -62,7 +84,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"# built-in strategies: {symbols} symbols x {bars:,} daily bars ({source}, seed {SEED})")
     print(f"# {machine()}")
     print(f"# orch.run timed, best of {repeats}; prepare included in the run time")
-    print(f"{'strategy':<22}{'steps/s':>16}{'run (s)':>10}{'prepare (s)':>13}{'trades':>9}")
+    print(
+        f"{'strategy':<22}{'steps/s':>12}{'run (s)':>9}{'trades':>8}{'prepare (s)':>13}"
+        f"{'alone (steps/s)':>17}"
+    )
     for name, cls in REGISTRY.items():
         steps = steps_of([cls()], data)
         trades = 0
@@ -78,9 +103,10 @@ def main(argv: Sequence[str] | None = None) -> None:
 
         seconds = best_of(setup, repeats)
         prep = prepare_seconds(cls(), market)
+        alone = min(alone_seconds(cls(), market) for _ in range(max(repeats, 1)))
         print(
-            f"{name:<22}{rate(steps, seconds).removesuffix(' steps/s'):>16}{seconds:>10.3f}"
-            f"{prep:>13.3f}{trades:>9,}"
+            f"{name:<22}{_steps(steps, seconds):>12}{seconds:>9.3f}{trades:>8,}{prep:>13.3f}"
+            f"{_steps(steps, alone):>17}"
         )
 
 

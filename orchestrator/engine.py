@@ -350,7 +350,8 @@ class _Run:
         def key(order: _Order) -> tuple[int, int]:
             return self.order_of[order[0]._account.strategy_id], order[0]._si
 
-        orders.sort(key=key)
+        if len(orders) > 1:
+            orders.sort(key=key)
         for st, entry, bar in orders:
             if not entry:
                 sd = self.data[st._si]

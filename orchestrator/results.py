@@ -40,9 +40,9 @@ _BOOL_COLUMNS = {"is_open"}
 _STR_COLUMNS = {"strategy_id", "symbol", "action"}
 
 
-def _typed_frame(records: Iterable[Mapping[str, Any]], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(list(records), columns=columns)
-    for col in columns:
+def _retype(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give every known column its one dtype, so equal tables compare equal."""
+    for col in frame.columns:
         if col in _TIME_COLUMNS:
             frame[col] = pd.to_datetime(frame[col]).astype("datetime64[ns]")
         elif col in _INT_COLUMNS:
@@ -56,21 +56,26 @@ def _typed_frame(records: Iterable[Mapping[str, Any]], columns: list[str]) -> pd
     return frame
 
 
+def _typed_frame(items: Iterable[Any], columns: list[str]) -> pd.DataFrame:
+    """Build a table column by column from records (mappings) or dataclass instances."""
+    rows = list(items)
+    data = {c: [r[c] if isinstance(r, Mapping) else getattr(r, c) for r in rows] for c in columns}
+    return _retype(pd.DataFrame(data, columns=columns))
+
+
 def trades_frame(trades: Iterable[Trade | Mapping[str, Any]]) -> pd.DataFrame:
     """One row per trade, columns as :class:`~orchestrator.models.Trade`'s fields."""
-    rows = (
-        t if isinstance(t, Mapping) else {c: getattr(t, c) for c in TRADE_COLUMNS} for t in trades
-    )
-    return _typed_frame(rows, TRADE_COLUMNS)
+    return _typed_frame(trades, TRADE_COLUMNS)
 
 
 def breaches_frame(breaches: Iterable[CapitalBreach | Mapping[str, Any]]) -> pd.DataFrame:
     """One row per capital breach, columns as :class:`~orchestrator.models.CapitalBreach`'s."""
-    rows = (
-        b if isinstance(b, Mapping) else {c: getattr(b, c) for c in BREACH_COLUMNS}
-        for b in breaches
-    )
-    return _typed_frame(rows, BREACH_COLUMNS)
+    return _typed_frame(breaches, BREACH_COLUMNS)
+
+
+def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:
+    frames = [f for f in frames if len(f)]
+    return _retype(pd.concat(frames, ignore_index=True)) if frames else empty
 
 
 # ---- JSON helpers -----------------------------------------------------------------------------
@@ -287,20 +292,12 @@ class OrchestratorResult:
     @property
     def trades(self) -> pd.DataFrame:
         """Every strategy's trades in one table, in strategy order."""
-        return trades_frame(
-            rec
-            for sr in self.strategy_results.values()
-            for rec in _decode_records(_frame_to_records(sr.trades))
-        )
+        return _concat([sr.trades for sr in self.strategy_results.values()], trades_frame([]))
 
     @property
     def breaches(self) -> pd.DataFrame:
         """Every strategy's capital breaches in one table, in time order."""
-        frame = breaches_frame(
-            rec
-            for sr in self.strategy_results.values()
-            for rec in _decode_records(_frame_to_records(sr.breaches))
-        )
+        frame = _concat([sr.breaches for sr in self.strategy_results.values()], breaches_frame([]))
         return frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
 
     @property
