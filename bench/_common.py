@@ -89,14 +89,14 @@ def synthetic_data(
     *,
     start: str = "2000-01-03",
     freq: str = "B",
-    source: str = "local",
+    source: str = "project",
 ) -> tuple[dict[str, pd.DataFrame], str]:
     """Return (frames, name of the generator used).
 
-    ``source="local"`` (default): :func:`local_synthetic`; ``"project"``:
-    ``orchestrator.data.synthetic`` (regime-switching correlated walks whose drift compounds
-    over long histories, so prices can reach 1e-6 or 1e20 over 50,000+ bars); ``"auto"``: the
-    project's when it is importable, else the local one.
+    ``source="project"`` (default): ``orchestrator.data.synthetic`` (correlated regime-switching
+    walks, pulled back towards their start so long histories stay tradeable); ``"local"``:
+    :func:`local_synthetic`, a dependency-free stand-in; ``"auto"``: the project's when
+    ``orchestrator.data`` is importable, else the local one.
     """
     if source not in ("auto", "project", "local"):
         raise ValueError(f"source must be 'auto', 'project' or 'local'; found {source!r}")

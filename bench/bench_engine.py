@@ -1,10 +1,11 @@
 """Benchmark the engine: throughput, multi-strategy overhead (NFR-001), memory growth (NFR-002).
 
-Run ``python bench/bench_engine.py [--bars N] [--symbols N] [--quick] [--profile]
-[--tracemalloc] [--data local|project]``. It prints figures and never fails on time. The data
-are seeded synthetic daily bars (10 x 50,000 by default, from ``bench/_common.py``); only
-``orch.run`` is timed (best of 3), never the data generation. ``--quick`` (10 x 5,000 bars, one
-repeat, small memory sizes) is a smoke run of a few seconds.
+Run ``python bench/bench_engine.py [--bars N] [--symbols N] [--repeats N] [--quick]
+[--profile] [--tracemalloc] [--data project|local]``. It prints figures and never fails on
+time. The data are seeded synthetic daily bars (10 x 50,000 by default, from
+``orchestrator.data.synthetic``); only ``orch.run`` is timed (best of ``--repeats``, default
+3), never the data generation. ``--quick`` (10 x 5,000 bars, one repeat, small memory sizes)
+is a smoke run of a few seconds.
 
 (a) Strategy-bar steps per second (a step is one strategy x symbol x bar decision, counted as
     the engine counts them) with a do-nothing strategy and with an SMA crossover written against
@@ -198,6 +199,7 @@ def timed(
     results: list[OrchestratorResult] = []
 
     def setup() -> Callable[[], object]:
+        results.clear()  # free the previous run's result before the next one is timed
         orch = StrategyOrchestrator(make(), 100_000, CONFIG)
         return lambda: results.append(orch.run(data))
 
@@ -353,6 +355,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--bars", type=int, default=None, help="bars per symbol (default 50,000)")
     parser.add_argument("--symbols", type=int, default=10, help="number of symbols (default 10)")
+    parser.add_argument("--repeats", type=int, default=3, help="timed runs per case, best kept")
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat (< 15 s)")
     parser.add_argument("--profile", action="store_true", help="also print cProfile's top costs")
     parser.add_argument(
@@ -362,23 +365,24 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument(
         "--data",
-        choices=["local", "project"],
-        default="local",
-        help="synthetic data from bench/_common.py (default: prices stay in a tradeable band "
-        "over any length) or from orchestrator.data.synthetic (drifts over long histories)",
+        choices=["project", "local"],
+        default="project",
+        help="synthetic data from orchestrator.data.synthetic (default) or from "
+        "bench/_common.py's local_synthetic",
     )
     parser.add_argument("--memory-child", choices=["rss", "tracemalloc"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.symbols < 1 or (args.bars is not None and args.bars < 100):
+    if args.symbols < 1 or args.repeats < 1 or (args.bars is not None and args.bars < 100):
         parser.error(
-            f"need --symbols >= 1 and --bars >= 100 (the SMA needs 50 bars of warm-up); "
-            f"found --symbols {args.symbols}, --bars {args.bars}"
+            f"need --symbols >= 1, --repeats >= 1 and --bars >= 100 (the SMA needs 50 bars of "
+            f"warm-up); found --symbols {args.symbols}, --repeats {args.repeats}, "
+            f"--bars {args.bars}"
         )
     if args.memory_child:
         print(json.dumps(memory_child(args.symbols, args.bars, args.memory_child, args.data)))
         return
     bars = args.bars or (5_000 if args.quick else 50_000)
-    repeats = 1 if args.quick else 3
+    repeats = 1 if args.quick else args.repeats
     memory_bars = 1_000 if args.quick else 20_000
     started = time.perf_counter()
     data, source = synthetic_data(args.symbols, bars, SEED, source=args.data)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -276,16 +276,29 @@ class _Run:
                 timestamp=when,
             ) from exc
 
-    def _events(self) -> tuple[list[int], list[int], list[int]]:
-        """Every (timeline index, symbol index, bars seen) in time, then symbol order."""
-        ti = np.concatenate([d.positions for d in self.data])
-        si = np.concatenate([np.full(len(d), k, np.int64) for k, d in enumerate(self.data)])
-        end = np.concatenate([np.arange(1, len(d) + 1, dtype=np.int64) for d in self.data])
-        order = np.lexsort((si, ti))
-        return ti[order].tolist(), si[order].tolist(), end[order].tolist()
+    def _events(self, chunk: int = 8192) -> Iterator[tuple[list[int], list[int], list[int]]]:
+        """Every (timeline index, symbol index, bars seen), in time then symbol order.
+
+        Yielded in chunks of ``chunk`` timestamps, so the Python lists stay small however long
+        the history is.
+        """
+        n_t = len(self.market.timeline)
+        for a in range(0, n_t, chunk):
+            b = min(a + chunk, n_t)
+            ti_parts, si_parts, end_parts = [], [], []
+            for k, d in enumerate(self.data):
+                lo, hi = (int(x) for x in np.searchsorted(d.positions, (a, b)))
+                if hi > lo:
+                    ti_parts.append(d.positions[lo:hi])
+                    si_parts.append(np.full(hi - lo, k, np.int64))
+                    end_parts.append(np.arange(lo + 1, hi + 1, dtype=np.int64))
+            if not ti_parts:
+                continue
+            ti, si, end = (np.concatenate(p) for p in (ti_parts, si_parts, end_parts))
+            order = np.lexsort((si, ti))
+            yield ti[order].tolist(), si[order].tolist(), end[order].tolist()
 
     def loop(self, progress: ProgressCallback | None) -> None:
-        ev_ti, ev_si, ev_end = self._events()
         states = self.states
         data = self.data
         clock = self.clock
@@ -296,46 +309,47 @@ class _Run:
         report_every = max(n_t // 200, 1)
         next_report = 0
         prev = -1
-        steps = 0
-        for ti, si, end in zip(ev_ti, ev_si, ev_end, strict=True):
-            if ti != prev:
-                if now:
-                    self._execute(now, prev, at_open=False)
-                    now = []
-                clock.ti = ti
-                if pending:
-                    due = pending.pop(ti, None)
-                    if due:
-                        self._execute(due, ti, at_open=True)
-                if progress is not None and ti >= next_report:
-                    progress(ti, n_t)
-                    next_report = ti + report_every
-                prev = ti
-            st = None
-            try:
-                for st in states[si]:
-                    w = st._window
-                    w._end = end
-                    if st._pos is None:
-                        if not st._enter(w, st):
+        # Each symbol has one event per bar: count the decisions once, not per event.
+        steps = sum(len(s) * len(d) for s, d in zip(states, data, strict=True))
+        for ev_ti, ev_si, ev_end in self._events():
+            for ti, si, end in zip(ev_ti, ev_si, ev_end, strict=True):
+                if ti != prev:
+                    if now:
+                        self._execute(now, prev, at_open=False)
+                        now = []
+                    clock.ti = ti
+                    if pending:
+                        due = pending.pop(ti, None)
+                        if due:
+                            self._execute(due, ti, at_open=True)
+                    if progress is not None and ti >= next_report:
+                        progress(ti, n_t)
+                        next_report = ti + report_every
+                    prev = ti
+                st = None
+                try:
+                    for st in states[si]:
+                        w = st._window
+                        w._end = end
+                        if st._pos is None:
+                            if not st._enter(w, st):
+                                continue
+                            entry = True
+                        elif st._exit(w, st):
+                            entry = False
+                        else:
                             continue
-                        entry = True
-                    elif st._exit(w, st):
-                        entry = False
-                    else:
-                        continue
-                    if end >= len(data[si]):
-                        continue  # a signal on the symbol's last bar never fills (either rule)
-                    if at_open:
-                        fill_ti = int(data[si].positions[end])
-                        pending.setdefault(fill_ti, []).append((st, entry, end))
-                    else:
-                        now.append((st, entry, end - 1))
-            except OrchestratorError:
-                raise
-            except Exception as exc:
-                raise _strategy_error(st, exc) from exc
-            steps += len(states[si])
+                        if end >= len(data[si]):
+                            continue  # a signal on the symbol's last bar never fills (either rule)
+                        if at_open:
+                            fill_ti = int(data[si].positions[end])
+                            pending.setdefault(fill_ti, []).append((st, entry, end))
+                        else:
+                            now.append((st, entry, end - 1))
+                except OrchestratorError:
+                    raise
+                except Exception as exc:
+                    raise _strategy_error(st, exc) from exc
         if now:
             self._execute(now, prev, at_open=False)
         self.steps = steps
