@@ -2,32 +2,34 @@
 
 Run with ``streamlit run dashboard.py``; plug-in strategies come from a folder given as
 ``streamlit run dashboard.py -- --plugins FOLDER`` or by the environment variable
-ORCHESTRATOR_PLUGINS. UI only: a run is :meth:`orchestrator.spec.RunSpec.run`, figures come
-from :mod:`orchestrator.charts`, weight arithmetic from :mod:`orchestrator.weights`, uploads
-are parsed by :mod:`orchestrator.uploads`. The configuration whose results are on screen lives
-in the URL query string (:meth:`RunSpec.to_query`), so a copied link reopens the same run.
+ORCHESTRATOR_PLUGINS. UI only: a run is :meth:`orchestrator.spec.RunSpec.run`, the form's
+rules are :mod:`orchestrator.form`, weight arithmetic :mod:`orchestrator.weights`, uploads
+:mod:`orchestrator.uploads`, figures :mod:`orchestrator.charts`, the comparison table's labels
+and formats :mod:`orchestrator.comparison`, and the downloads :mod:`orchestrator.report`. The
+configuration whose results are on screen lives in the URL query string
+(:meth:`RunSpec.to_query`), so a copied link reopens the same run.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import sys
-import time
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, Literal, cast
 from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
 
-from dashboard_results import show_results
+from orchestrator import form, report
 from orchestrator.catalogue import load_catalogue, plugin_folder
+from orchestrator.charts import capital_figure, correlation_figure, drawdown_figure, equity_figure
+from orchestrator.comparison import COLUMNS, format_comparison, format_value, headline_figures
 from orchestrator.data import DEMO_NOTICE, load_demo
 from orchestrator.errors import OrchestratorError
-from orchestrator.links import is_link, spec_from_link
+from orchestrator.links import is_link, share_query, spec_from_link
 from orchestrator.results import OrchestratorResult
 from orchestrator.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 from orchestrator.uploads import Upload, parse_uploads, uploads_key
@@ -63,22 +65,8 @@ def run_cached(
     key: str, _spec: RunSpec, _frames: Frames | None
 ) -> tuple[OrchestratorResult | None, str | None, float]:
     """Run once per configuration ``key`` (the spec's query form + the data's identity);
-    errors are cached too, as (None, message, seconds)."""
-    started = time.perf_counter()
-    if _frames is None:
-        return (
-            None,
-            "The uploaded files of this run are gone: upload them again and press Run.",
-            0.0,
-        )
-    try:
-        # Breaches and warm-up notes are on the page (result.breaches, result.warnings).
-        result = _spec.run(data=_frames, logging_level="ERROR")
-    except OrchestratorError as exc:
-        return None, str(exc), time.perf_counter() - started
-    except Exception as exc:  # a plug-in's own bug must not break the page either
-        return None, f"The run failed: {type(exc).__name__}: {exc}", time.perf_counter() - started
-    return result, None, time.perf_counter() - started
+    errors are cached too (see :func:`orchestrator.form.run_outcome`)."""
+    return form.run_outcome(_spec, _frames)
 
 
 # ---- session state: rows of strategies, set from a spec ------------------------------------------
@@ -95,18 +83,7 @@ def new_row(name: str) -> str:
 
 def apply_spec(spec: RunSpec) -> None:
     """Set every control's state from ``spec`` (before the controls are drawn)."""
-    S.source = spec.data
-    S.symbols = list(spec.symbols or [])
-    S.dates = (spec.start, spec.end)  # resolved to dates once the data's range is known
-    S.capital = float(spec.initial_capital)
-    S.commission_pct = float(Decimal(str(spec.commission_rate)) * 100)
-    S.per_share = float(spec.commission_per_share)
-    S.min_commission = float(spec.commission_min)
-    S.slippage = float(spec.slippage_bps)
-    S.fill = spec.fill
-    S.fractional = spec.fractional
-    S.close_at_end = spec.close_at_end
-    S.rf_pct = float(Decimal(str(spec.risk_free_rate)) * 100)
+    S.update(form.control_values(spec))
     S.rows = []
     for s in spec.strategies:
         uid = new_row(s.name)
@@ -132,23 +109,16 @@ def init_state() -> None:
     S.applied = None
 
 
-def strategy_ids() -> list[str]:
-    """Each row's strategy id as the engine names it: label or name, ``#2``... for repeats."""
-    seen: dict[str, int] = {}
-    ids = []
-    for row in S.rows:
-        base = (S.get(f"label_{row['uid']}") or "").strip() or row["name"]
-        seen[base] = seen.get(base, 0) + 1
-        ids.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
-    return ids
+def row_weights() -> list[Decimal]:
+    return [to_weight(S[f"w_{row['uid']}"]) for row in S.rows]
 
 
 # ---- callbacks (run before the script, so they may set widget state) ---------------------------
 
 
 def add_strategy() -> None:
+    remaining = check_weights(row_weights()).cash
     uid = new_row(S.add_name)
-    remaining = check_weights([to_weight(S[f"w_{r['uid']}"]) for r in S.rows[:-1]]).cash
     S[f"w_{uid}"] = float(min(max(remaining, Decimal(0)), Decimal(1)))
 
 
@@ -157,12 +127,11 @@ def remove_strategy(uid: str) -> None:
 
 
 def normalise() -> None:
-    weights = normalise_weights([to_weight(S[f"w_{r['uid']}"]) for r in S.rows])
-    for row, w in zip(S.rows, weights, strict=True):
+    for row, w in zip(S.rows, normalise_weights(row_weights()), strict=True):
         S[f"w_{row['uid']}"] = float(w)
 
 
-# ---- sidebar: data ----------------------------------------------------------------------------
+# ---- sidebar ----------------------------------------------------------------------------------
 
 
 def data_controls() -> tuple[Frames | None, str, dict[str, Any]]:
@@ -176,59 +145,61 @@ def data_controls() -> tuple[Frames | None, str, dict[str, Any]]:
         horizontal=True,
         label_visibility="collapsed",
     )
-    frames: Frames | None
-    if source == "demo":
-        frames, data_key = demo_frames(), "demo"
-    else:
-        files = st.file_uploader(
-            "CSV or Parquet files",
-            type=["csv", "txt", "tsv", "parquet", "pq"],
-            accept_multiple_files=True,
-            key="uploads",
-            help="One file per symbol (named e.g. AAPL.csv) or one long file with a ticker "
-            "column; columns date, open, high, low, close and optionally volume.",
-        )
-        pairs = tuple((f.name, f.getvalue()) for f in files or [])
-        frames, errors = parse_files(pairs) if pairs else ({}, [])
-        for message in errors:
-            st.error(message)
-        data_key = uploads_key([Upload(n, c) for n, c in pairs])
-        if not frames:
-            st.info("Upload at least one CSV or Parquet file of daily or intraday bars.")
-            frames = None
+    frames, data_key = (demo_frames(), "demo") if source == "demo" else upload_controls()
+    dates = range_controls(frames)
+    cost_controls()
+    return frames, data_key, {**form.run_settings(S), **dates}
+
+
+def upload_controls() -> tuple[Frames | None, str]:
+    """The uploader; return the frames of the files that loaded (None if none) and their key."""
+    files = st.file_uploader(
+        "CSV or Parquet files",
+        type=["csv", "txt", "tsv", "parquet", "pq"],
+        accept_multiple_files=True,
+        key="uploads",
+        help="One file per symbol (named e.g. AAPL.csv) or one long file with a ticker "
+        "column; columns date, open, high, low, close and optionally volume.",
+    )
+    pairs = tuple((f.name, f.getvalue()) for f in files or [])
+    frames, errors = parse_files(pairs) if pairs else ({}, [])
+    for message in errors:
+        st.error(message)
+    if not frames:
+        st.info("Upload at least one CSV or Parquet file of daily or intraday bars.")
+    return frames or None, uploads_key([Upload(n, c) for n, c in pairs])
+
+
+def range_controls(frames: Frames | None) -> dict[str, str | None]:
+    """The symbols and the date range (within the chosen symbols' data); return the run's
+    ``start`` and ``end`` settings (none without data)."""
     options = sorted(frames) if frames else []
     S.symbols = [s for s in S.get("symbols", []) if s in options]
     symbols = st.multiselect("Symbols", options, key="symbols", placeholder="All symbols")
-    settings: dict[str, Any] = {"data": source, "symbols": tuple(symbols) or None}
     chosen = [frames[s] for s in (symbols or options) if len(frames[s])] if frames else []
-    if chosen:
-        lo = min(f.index[0] for f in chosen).date()
-        hi = max(f.index[-1] for f in chosen).date()
-        stored = S.get("dates")
-        picking = isinstance(stored, tuple) and len(stored) == 1  # first click of a range
-        if not picking:
-            start, end = stored if isinstance(stored, tuple) and len(stored) == 2 else (lo, hi)
-            start = min(max(_date(start, lo), lo), hi)
-            end = max(min(_date(end, hi), hi), start)
-            if stored != (start, end):
-                S.dates = (start, end)
-        picked = st.date_input(
-            "Date range",
-            value=(lo, hi),
-            min_value=lo,
-            max_value=hi,
-            key="dates",
-            help="Limited to the selected symbols' data",
-        )
-        start, end = (*picked, hi)[:2] if isinstance(picked, tuple) else (picked, hi)
-        settings["start"] = start.isoformat() if start > lo else None
-        settings["end"] = end.isoformat() if end < hi else None
-    st.header("Capital and costs")
-    settings["initial_capital"] = st.number_input(
-        "Initial capital", min_value=1.0, step=1000.0, format="%.2f", key="capital"
+    if not chosen:
+        return {}
+    lo = min(f.index[0] for f in chosen).date()
+    hi = max(f.index[-1] for f in chosen).date()
+    fitted = form.fit_dates(S.get("dates"), lo, hi)
+    if S.get("dates") != fitted:
+        S.dates = fitted
+    picked = st.date_input(
+        "Date range",
+        value=(lo, hi),
+        min_value=lo,
+        max_value=hi,
+        key="dates",
+        help="Limited to the selected symbols' data",
     )
+    return form.date_settings(picked, lo, hi)
+
+
+def cost_controls() -> None:
+    st.header("Capital and costs")
+    st.number_input("Initial capital", min_value=1.0, step=1000.0, format="%.2f", key="capital")
     c1, c2 = st.columns(2)
-    commission = c1.number_input(
+    c1.number_input(
         "Commission (% of notional)",
         min_value=0.0,
         max_value=99.99,
@@ -236,45 +207,21 @@ def data_controls() -> tuple[Frames | None, str, dict[str, Any]]:
         format="%.3f",
         key="commission_pct",
     )
-    settings["slippage_bps"] = c2.number_input(
-        "Slippage (bps)", min_value=0.0, max_value=9999.0, step=0.5, key="slippage"
-    )
-    settings["commission_rate"] = float(_exact(commission, "0.0001") / 100)
+    c2.number_input("Slippage (bps)", min_value=0.0, max_value=9999.0, step=0.5, key="slippage")
     with st.expander("More costs and execution options"):
-        settings["commission_per_share"] = st.number_input(
+        st.number_input(
             "Commission per share", min_value=0.0, step=0.001, format="%.4f", key="per_share"
         )
-        settings["commission_min"] = st.number_input(
+        st.number_input(
             "Minimum commission per order", min_value=0.0, step=0.5, key="min_commission"
         )
-        rf = st.number_input(
+        st.number_input(
             "Risk-free rate (% a year)", min_value=-99.0, max_value=99.0, step=0.1, key="rf_pct"
         )
-        settings["risk_free_rate"] = float(_exact(rf, "0.0001") / 100)
-        settings["fractional"] = st.checkbox("Fractional quantities (crypto)", key="fractional")
-        settings["close_at_end"] = st.checkbox("Close positions at the end", key="close_at_end")
-    settings["fill"] = st.radio(
-        "Fill orders at",
-        list(FILL_LABELS),
-        format_func=FILL_LABELS.get,
-        key="fill",
-        horizontal=True,
-    )
-    return frames, data_key, settings
-
-
-def _date(value: object, default: dt.date) -> dt.date:
-    if value is None or value == "":
-        return default
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
-
-
-def _exact(value: float, step: str) -> Decimal:
-    """A number_input's float on its decimal grid (0.15000000000000002 -> 0.15)."""
-    return Decimal(str(value)).quantize(Decimal(step))
-
-
-# ---- sidebar: strategies ----------------------------------------------------------------------
+        st.checkbox("Fractional quantities (crypto)", key="fractional")
+        st.checkbox("Close positions at the end", key="close_at_end")
+    fills = list(FILL_LABELS)
+    st.radio("Fill orders at", fills, format_func=FILL_LABELS.get, key="fill", horizontal=True)
 
 
 def param_control(uid: str, sid: str, p: Any) -> int | float | bool:
@@ -282,24 +229,16 @@ def param_control(uid: str, sid: str, p: Any) -> int | float | bool:
     key, label = f"p_{uid}_{p.name}", p.name.replace("_", " ")
     if p.kind is bool:
         return bool(st.checkbox(label, key=key, help=p.help))
-    cast = int if p.kind is int else float
-    bounds: dict[str, Any] = {
-        "min_value": None if p.min is None else cast(p.min),
-        "max_value": None if p.max is None else cast(p.max),
-    }
-    step = cast(p.step) if p.step else cast(1 if p.kind is int else 0.01)
-    fmt = None if p.kind is int else ("%.4g" if step >= 0.0001 else "%.6g")
-    value = st.number_input(
-        f"{label} ({sid})", step=step, format=fmt, key=key, help=p.help, **bounds
-    )
-    return cast(value)
+    value = st.number_input(f"{label} ({sid})", key=key, help=p.help, **form.number_options(p))
+    return int(value) if p.kind is int else float(value)
 
 
 def strategy_controls(options: list[str]) -> tuple[list[StrategySpec], list[str]]:
     """Draw one box per strategy; return their specs and the errors of invalid ones."""
     st.header("Strategies")
     specs, errors = [], []
-    for row, sid in zip(list(S.rows), strategy_ids(), strict=True):
+    labels = [(S.get(f"label_{row['uid']}") or "").strip() or row["name"] for row in S.rows]
+    for row, sid in zip(list(S.rows), form.strategy_ids(labels), strict=True):
         uid, name = row["uid"], row["name"]
         with st.container(border=True):
             st.markdown(f"**{sid}** · {CATALOGUE.describe(name)}")
@@ -364,20 +303,96 @@ def weight_summary(specs: list[StrategySpec], capital: float) -> bool:
     return check.ok
 
 
+# ---- results ----------------------------------------------------------------------------------
+
+
+def headline(result: OrchestratorResult) -> None:
+    figures = headline_figures(result)
+    *firsts, last = st.columns(5)
+    keys = ("total_return", "cagr", "sharpe_ratio", "max_drawdown")
+    for col, key in zip(firsts, keys, strict=True):
+        col.metric(COLUMNS[key].label, format_value(figures[key], COLUMNS[key].kind, unicode=True))
+    final = figures["final_equity"]
+    delta = f"{final - result.initial_capital:+,.0f}"
+    last.metric(COLUMNS["final_equity"].label, f"{final:,.0f}", delta)
+
+
+def trades_and_breaches(result: OrchestratorResult) -> None:
+    trades_tab, breaches_tab = st.tabs(["Trades", "Capital breaches"])
+    with trades_tab:
+        c1, c2 = st.columns(2)
+        by_strategy = c1.multiselect(
+            "Filter trades by strategy",
+            result.strategy_ids,
+            key="f_strategy",
+            placeholder="All strategies",
+        )
+        by_symbol = c2.multiselect(
+            "Filter trades by symbol",
+            sorted(result.trades["symbol"].unique()),
+            key="f_symbol",
+            placeholder="All symbols",
+        )
+        trades = report.select_trades(result.trades, by_strategy, by_symbol)
+        st.caption(f"{len(trades):,} of {len(result.trades):,} trades")
+        st.dataframe(
+            trades,
+            hide_index=True,
+            column_config={
+                "return_pct": st.column_config.NumberColumn("return", format="percent"),
+                "pnl": st.column_config.NumberColumn(format="%.2f"),
+            },
+        )
+    with breaches_tab:
+        breaches = result.breaches
+        if len(breaches):
+            st.caption(f"{len(breaches):,} orders wanted more capital than their strategy had")
+            st.dataframe(breaches, hide_index=True)
+        else:
+            st.success("No capital breaches: every order fitted its strategy's capital.")
+
+
+def show_results(result: OrchestratorResult, spec: RunSpec, seconds: float) -> None:
+    if result.warnings:  # e.g. a symbol with fewer bars than a strategy's warm-up
+        st.warning("\n".join(f"- {note}" for note in result.warnings))
+    headline(result)
+    c1, c2, c3 = st.columns([2, 1, 3], vertical_alignment="center")
+    mode = c1.radio(
+        "Equity shown as",
+        ["currency", "percent"],
+        key="eq_mode",
+        horizontal=True,
+        format_func={"currency": "Currency", "percent": "% return"}.get,
+    )
+    log = c2.checkbox("Log scale", key="eq_log")
+    c3.caption(
+        f"{len(result.strategy_ids)} strategies, {len(result.portfolio_equity):,} bars; "
+        f"backtest computed in {seconds:.2f} s"
+    )
+    shown = cast(Literal["currency", "percent"], mode)
+    st.plotly_chart(equity_figure(result, mode=shown, log=log), key="equity_chart", theme=None)
+    st.subheader("Comparison")
+    table = result.comparison_table
+    st.dataframe(format_comparison(table), height=35 * (len(table) + 1) + 3)
+    left, right = st.columns(2)
+    left.plotly_chart(drawdown_figure(result), key="drawdown_chart", theme=None)
+    right.plotly_chart(correlation_figure(result), key="correlation_chart", theme=None)
+    st.plotly_chart(capital_figure(result), key="capital_chart", theme=None)
+    trades_and_breaches(result)
+    st.subheader("Downloads")  # the files `orchestrator run --out` writes, made when clicked
+    files = report.exports(result, spec, html=False)
+    for col, file in zip(st.columns(len(files)), files, strict=True):
+        col.download_button(
+            file.label,
+            file.make,
+            file_name=file.name,
+            mime=file.mime,
+            on_click="ignore",
+            key=f"dl_{file.name}",
+        )
+
+
 # ---- the page ---------------------------------------------------------------------------------
-
-
-def blocker(
-    specs: list[StrategySpec], weights_ok: bool, has_data: bool, invalid: bool
-) -> str | None:
-    """Why Run is disabled, or None when the configuration can run."""
-    if not specs:
-        return "no strategy selected"
-    if not weights_ok:
-        return "weights total more than 1.0"
-    if not has_data:
-        return "no data: upload CSV or Parquet files"
-    return "a strategy's settings are invalid" if invalid else None
 
 
 def main() -> None:
@@ -399,7 +414,8 @@ def main() -> None:
             st.error(str(exc))
             current = None
         weights_ok = weight_summary(specs, float(settings["initial_capital"]))
-        why = blocker(specs, weights_ok, frames is not None, bool(row_errors) or current is None)
+        invalid = bool(row_errors) or current is None
+        why = form.blocker(len(specs), weights_ok, frames is not None, invalid)
         clicked = st.button(
             "Run",
             key="run",
@@ -422,8 +438,7 @@ def main() -> None:
         )
         return
     spec, key = S.applied
-    query = spec.to_query()
-    link = {k: v for k, v in query.items() if k != "plugins"}  # the server's folder stays private
+    query, link = spec.to_query(), share_query(spec)
     if st.query_params.to_dict() != link:
         st.query_params.from_dict(link)
     if current is None or current.to_query() != query or key != data_key:

@@ -12,7 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["PLUGINS_ENV", "Catalogue", "load_catalogue", "plugin_folder"]
+__all__ = [
+    "PLUGINS_ENV",
+    "Catalogue",
+    "declared_params",
+    "describe_class",
+    "load_catalogue",
+    "plugin_folder",
+]
 
 PLUGINS_ENV = "ORCHESTRATOR_PLUGINS"
 
@@ -24,6 +31,20 @@ def plugin_folder(argv: Sequence[str], environ: Mapping[str, str]) -> str | None
     parser.add_argument("--plugins")
     args, _ = parser.parse_known_args(list(argv))
     return args.plugins or environ.get(PLUGINS_ENV) or None
+
+
+def describe_class(cls: type) -> str:
+    """A strategy class's one-line description: its ``description``, else its docstring's
+    first line, else ""."""
+    doc = (cls.__doc__ or "").strip().splitlines()
+    return getattr(cls, "description", None) or (doc[0] if doc else "")
+
+
+def declared_params(cls: type) -> tuple[Any, ...] | None:
+    """A strategy class's declared parameters (``strategies.ParamSpec``), or None for a plain
+    protocol class that declares none."""
+    specs = getattr(cls, "param_specs", None)
+    return tuple(specs()) if callable(specs) else None
 
 
 @dataclass(frozen=True)
@@ -39,14 +60,12 @@ class Catalogue:
 
     def describe(self, name: str) -> str:
         """The strategy's one-line description (its docstring's first line for plug-ins)."""
-        cls = self.classes[name]
-        text = getattr(cls, "description", "") or (cls.__doc__ or "").strip().split("\n")[0]
+        text = describe_class(self.classes[name])
         return text or ("plug-in strategy" if name in self.plugins else name)
 
     def param_specs(self, name: str) -> tuple[Any, ...]:
         """The declared parameters (``strategies.ParamSpec``); none for plain classes."""
-        specs = getattr(self.classes[name], "param_specs", None)
-        return tuple(specs()) if callable(specs) else ()
+        return declared_params(self.classes[name]) or ()
 
     def build(
         self,

@@ -1,15 +1,15 @@
-"""Plotly figures and table formatting for a run's results, shared by the dashboard and reports.
+"""Plotly figures of a run's results, shared by the dashboard and the HTML report.
 
 Pure functions of an :class:`~orchestrator.results.OrchestratorResult`: no Streamlit here, no
 I/O. Every figure names its traces by strategy id (the portfolio as "Portfolio") and gives each
 strategy the same colour in every figure, so a reader can follow one strategy across charts.
+The comparison table's labels and formats are :mod:`orchestrator.comparison`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from functools import partial
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -20,19 +20,13 @@ from plotly.subplots import make_subplots
 from orchestrator.results import PORTFOLIO, OrchestratorResult
 
 __all__ = [
-    "BEST_DIRECTION",
-    "COLUMN_LABELS",
     "PORTFOLIO_COLOR",
-    "best_rows",
     "capital_figure",
-    "comparison_display",
-    "comparison_styles",
     "correlation_figure",
     "daily_returns",
     "drawdown_figure",
     "drawdowns",
     "equity_figure",
-    "format_comparison",
     "returns_correlation",
     "strategy_colors",
 ]
@@ -51,53 +45,6 @@ _LAYOUT: dict[str, Any] = {
     "margin": {"l": 60, "r": 20, "t": 90, "b": 40},
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
 }
-
-# How each comparison-table column reads: its header, its format, and which way is better
-# (None: not a merit, e.g. the weight). The table itself holds fractions, not percent.
-COLUMN_LABELS: dict[str, str] = {
-    "weight": "Weight",
-    "allocated_capital": "Allocated",
-    "final_equity": "Final equity",
-    "total_return": "Total return",
-    "cagr": "CAGR",
-    "annual_volatility": "Volatility",
-    "sharpe_ratio": "Sharpe",
-    "sortino_ratio": "Sortino",
-    "calmar_ratio": "Calmar",
-    "max_drawdown": "Max drawdown",
-    "max_drawdown_duration": "Max DD bars",
-    "num_trades": "Trades",
-    "win_rate": "Win rate",
-    "profit_factor": "Profit factor",
-    "avg_trade_return": "Avg trade",
-    "best_trade_return": "Best trade",
-    "worst_trade_return": "Worst trade",
-    "exposure": "Exposure",
-    "total_costs": "Costs",
-}
-_PERCENT = {
-    "weight", "total_return", "cagr", "annual_volatility", "max_drawdown", "win_rate",
-    "avg_trade_return", "best_trade_return", "worst_trade_return", "exposure",
-}  # fmt: skip
-_CURRENCY = {"allocated_capital", "final_equity", "total_costs"}
-_COUNT = {"max_drawdown_duration", "num_trades"}
-BEST_DIRECTION: dict[str, Literal["max", "min"]] = {
-    "total_return": "max",
-    "cagr": "max",
-    "annual_volatility": "min",
-    "sharpe_ratio": "max",
-    "sortino_ratio": "max",
-    "calmar_ratio": "max",
-    "max_drawdown": "max",  # drawdowns are <= 0: the one closest to 0 is best
-    "max_drawdown_duration": "min",
-    "win_rate": "max",
-    "profit_factor": "max",
-    "avg_trade_return": "max",
-    "best_trade_return": "max",
-    "worst_trade_return": "max",
-    "total_costs": "min",
-}
-_HIGHLIGHT = "background-color: #d4f4dd; font-weight: 600"
 
 
 def _title(text: str) -> dict[str, Any]:
@@ -351,86 +298,3 @@ def correlation_figure(result: OrchestratorResult) -> go.Figure:
         height=max(320, 120 + 60 * len(ids)),
     )
     return fig
-
-
-# ---- comparison table ---------------------------------------------------------------------
-
-
-def best_rows(table: pd.DataFrame) -> dict[str, str]:
-    """Return, per column with a direction in :data:`BEST_DIRECTION`, the strategy id of the
-    best value among the strategies. Neither the "Portfolio" row nor a strategy without
-    capital (weight 0: it did nothing) is a contender. Columns where no contender has a finite
-    value are left out."""
-    contenders = table.drop(index=PORTFOLIO, errors="ignore")
-    if "allocated_capital" in contenders.columns:
-        contenders = contenders[contenders["allocated_capital"] > 0]
-    best: dict[str, str] = {}
-    for col, direction in BEST_DIRECTION.items():
-        if col not in contenders.columns:
-            continue
-        values = contenders[col].astype(float).replace([np.inf, -np.inf], np.nan)
-        if col == "profit_factor":  # inf (no losing trade) is the best profit factor there is
-            values = contenders[col].astype(float).replace(-np.inf, np.nan)
-        if values.notna().any():
-            best[col] = str(values.idxmax() if direction == "max" else values.idxmin())
-    return best
-
-
-def _format_value(col: str, value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    x = float(value)  # type: ignore[arg-type]
-    if math.isinf(x):
-        return "∞" if x > 0 else "-∞"
-    if col in _PERCENT:
-        return f"{x:.2%}"
-    if col in _CURRENCY:
-        return f"{x:,.2f}"
-    if col in _COUNT:
-        return f"{int(x):,d}"
-    return f"{x:.2f}"
-
-
-def comparison_display(table: pd.DataFrame) -> pd.DataFrame:
-    """Return the comparison table as text, formatted for reading (percent with two decimals,
-    money with thousands separators, ratios with two decimals, "–" for no value), with
-    readable headers from :data:`COLUMN_LABELS`."""
-    out = pd.DataFrame(
-        {
-            COLUMN_LABELS.get(str(col), str(col)): [_format_value(str(col), v) for v in table[col]]
-            for col in table.columns
-        },
-        index=table.index,
-    )
-    out.index.name = table.index.name
-    return out
-
-
-def comparison_styles(table: pd.DataFrame) -> pd.DataFrame:
-    """Return the CSS of each cell of the comparison table (headers from
-    :data:`COLUMN_LABELS`): the best strategy per column (see :func:`best_rows`) highlighted,
-    the Portfolio row in bold, every other cell ``""``."""
-    best = best_rows(table)
-    css = pd.DataFrame("", index=table.index, columns=table.columns)
-    for col, sid in best.items():
-        css.loc[sid, col] = _HIGHLIGHT
-    if PORTFOLIO in css.index:
-        css.loc[PORTFOLIO] = "font-weight: 600"
-    return css.rename(columns=COLUMN_LABELS)
-
-
-def format_comparison(table: pd.DataFrame) -> Any:
-    """Return a pandas ``Styler`` of the comparison table: values formatted as in
-    :func:`comparison_display`, headers from :data:`COLUMN_LABELS`, cells styled by
-    :func:`comparison_styles`.
-
-    The Styler's data stays numeric (``styler.data`` is ``table`` with renamed columns), so a
-    consumer can still read and sort the exact figures.
-    """
-    data = table.rename(columns=COLUMN_LABELS)
-    css = comparison_styles(table)
-    formatters: dict[Any, str | Callable[[object], str] | None] = {
-        COLUMN_LABELS.get(str(col), str(col)): partial(_format_value, str(col))
-        for col in table.columns
-    }
-    return data.style.format(formatters).apply(lambda _: css, axis=None)

@@ -32,7 +32,7 @@ from orchestrator.execution import CostModel, Sizing
 from orchestrator.market import BarWindow, Market
 from orchestrator.metrics import compute_metrics, infer_periods_per_year
 from orchestrator.models import MONEY_EPS, OrchestratorConfig, StrategyAllocation, to_decimal
-from orchestrator.protocol import default_strategy_id
+from orchestrator.protocol import default_strategy_id, unique_ids
 from orchestrator.results import (
     PORTFOLIO,
     OrchestratorResult,
@@ -96,7 +96,7 @@ class StrategyOrchestrator:
                 f"they sum to at most 1.0 (the rest stays as cash)"
             )
         self.strategies: list[object] = [s for s, _ in pairs]
-        self.strategy_ids = self._ids(self.strategies)
+        self.strategy_ids = unique_ids([default_strategy_id(s) for s in self.strategies])
         self.allocations: dict[str, StrategyAllocation] = {
             sid: StrategyAllocation(sid, w, float(capital * w))
             for sid, w in zip(self.strategy_ids, weights, strict=True)
@@ -123,24 +123,6 @@ class StrategyOrchestrator:
                 )
             _validate_strategy(pair[0], i + 1)
         return [(p[0], p[1]) for p in pairs]
-
-    @staticmethod
-    def _ids(strategies: Sequence[object]) -> list[str]:
-        """Strategy ids: its name, with ``#2``, ``#3``... for repeats."""
-        seen: dict[str, int] = {}
-        ids: list[str] = []
-        taken: set[str] = set()
-        for s in strategies:
-            base = default_strategy_id(s)
-            seen[base] = seen.get(base, 0) + 1
-            sid = base if seen[base] == 1 else f"{base}#{seen[base]}"
-            # An explicit name may already be "x#2": count on until the id is free.
-            while sid in taken:
-                seen[base] += 1
-                sid = f"{base}#{seen[base]}"
-            taken.add(sid)
-            ids.append(sid)
-        return ids
 
     # ---- the run ------------------------------------------------------------------------------
 

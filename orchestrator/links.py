@@ -17,7 +17,7 @@ from typing import Any
 from orchestrator.errors import OrchestratorError
 from orchestrator.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 
-__all__ = ["DATA_CHOICES", "coerce_param", "is_link", "spec_from_link"]
+__all__ = ["DATA_CHOICES", "coerce_param", "is_link", "share_query", "spec_from_link"]
 
 DATA_CHOICES = ("demo", "upload")
 
@@ -25,6 +25,12 @@ DATA_CHOICES = ("demo", "upload")
 def is_link(query: Mapping[str, object]) -> bool:
     """Whether a query string carries a run configuration (at least one strategy ``s1``...)."""
     return any(k.startswith("s") and k[1:].isdigit() for k in query)
+
+
+def share_query(spec: RunSpec) -> dict[str, str]:
+    """The query string of a link to ``spec``: :meth:`RunSpec.to_query` without the plug-in
+    folder, a path on the server that stays private (:func:`spec_from_link` drops it anyway)."""
+    return {k: v for k, v in spec.to_query().items() if k != "plugins"}
 
 
 def coerce_param(spec: Any, value: object) -> tuple[int | float | bool, str | None]:

@@ -17,12 +17,13 @@ the future by design, so whatever it computes must be causal: check it with
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from orchestrator.accounts import StrategyState
 from orchestrator.market import BarWindow
 
-__all__ = ["Strategy", "default_strategy_id"]
+__all__ = ["Strategy", "default_strategy_id", "unique_ids"]
 
 
 @runtime_checkable
@@ -49,3 +50,24 @@ def default_strategy_id(strategy: object) -> str:
     if cls.endswith("Strategy") and len(cls) > len("Strategy"):
         cls = cls[: -len("Strategy")]
     return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", cls).lower()
+
+
+def unique_ids(bases: Sequence[str]) -> list[str]:
+    """Strategy ids for a run: each base id, with ``#2``, ``#3``... for repeats.
+
+    >>> unique_ids(["momentum", "momentum", "macd"])
+    ['momentum', 'momentum#2', 'macd']
+    """
+    seen: dict[str, int] = {}
+    ids: list[str] = []
+    taken: set[str] = set()
+    for base in bases:
+        seen[base] = seen.get(base, 0) + 1
+        sid = base if seen[base] == 1 else f"{base}#{seen[base]}"
+        # An explicit name may already be "x#2": count on until the id is free.
+        while sid in taken:
+            seen[base] += 1
+            sid = f"{base}#{seen[base]}"
+        taken.add(sid)
+        ids.append(sid)
+    return ids

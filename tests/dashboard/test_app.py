@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orchestrator.charts import COLUMN_LABELS
+from orchestrator.comparison import COLUMN_LABELS
 from orchestrator.data import synthetic
 from orchestrator.results import PORTFOLIO
 from orchestrator.spec import DEFAULT_SPEC, RunSpec, StrategySpec

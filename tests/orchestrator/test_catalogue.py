@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 import strategies
-from orchestrator.catalogue import load_catalogue, plugin_folder
+from orchestrator.catalogue import declared_params, describe_class, load_catalogue, plugin_folder
 
 PLAIN = '''
 class DipBuyer:
@@ -114,3 +114,20 @@ def test_load_catalogue_bad_folder_gives_builtins_and_error(tmp_path: Path) -> N
     assert cat.error is not None
     assert "missing" in cat.error
     assert "does not exist" in cat.error
+
+
+def test_describe_class_and_declared_params_of_plain_and_declared_classes() -> None:
+    class Plain:
+        """First line.
+
+        More text."""
+
+    class Bare:
+        pass
+
+    sma = strategies.REGISTRY["sma_crossover"]
+    assert describe_class(Plain) == "First line."
+    assert describe_class(Bare) == ""
+    assert describe_class(sma) == sma.description
+    assert declared_params(Plain) is None
+    assert declared_params(sma) == tuple(sma.param_specs())

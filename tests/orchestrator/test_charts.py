@@ -1,8 +1,6 @@
-"""Tests of orchestrator.charts: figures built from a tiny real run, and table formatting."""
+"""Tests of orchestrator.charts: figures built from a tiny real run."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
@@ -10,17 +8,12 @@ import pytest
 
 from orchestrator import StrategyOrchestrator
 from orchestrator.charts import (
-    COLUMN_LABELS,
-    best_rows,
     capital_figure,
-    comparison_display,
-    comparison_styles,
     correlation_figure,
     daily_returns,
     drawdown_figure,
     drawdowns,
     equity_figure,
-    format_comparison,
     returns_correlation,
     strategy_colors,
 )
@@ -223,62 +216,3 @@ def test_correlation_figure_heatmap_values_and_labels(result: OrchestratorResult
     assert (heat.zmin, heat.zmax) == (-1.0, 1.0)
     assert heat.text[0][0] == "1.00"
     assert heat.text[2][2] == ""
-
-
-# ---- comparison table -------------------------------------------------------------------------
-
-
-def _table() -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            "weight": [0.5, 0.3, 0.0, 0.8],
-            "allocated_capital": [50_000.0, 30_000.0, 0.0, 100_000.0],
-            "total_return": [0.10, 0.25, math.nan, 0.30],
-            "annual_volatility": [0.2, 0.1, 0.0, 0.05],
-            "max_drawdown": [-0.30, -0.10, math.nan, -0.05],
-            "profit_factor": [1.5, math.inf, math.nan, 2.0],
-            "num_trades": [3, 12, 0, 15],
-        },
-        index=pd.Index(["a", "b", "idle", PORTFOLIO], name="strategy_id"),
-    )
-
-
-def test_best_rows_direction_ignores_portfolio_and_idle_strategies() -> None:
-    best = best_rows(_table())
-    # Portfolio has the highest return and lowest volatility, and idle the lowest volatility,
-    # yet neither is a contender; inf is the best profit factor; drawdown closest to 0 wins.
-    assert best == {
-        "total_return": "b",
-        "annual_volatility": "b",
-        "max_drawdown": "b",
-        "profit_factor": "b",
-    }
-
-
-def test_comparison_display_formats_percent_money_ratio_and_missing() -> None:
-    shown = comparison_display(_table())
-    assert list(shown.columns) == [COLUMN_LABELS[c] for c in _table().columns]
-    assert shown.loc["a", "Weight"] == "50.00%"
-    assert shown.loc[PORTFOLIO, "Allocated"] == "100,000.00"
-    assert shown.loc["b", "Total return"] == "25.00%"
-    assert shown.loc["idle", "Total return"] == "–"
-    assert shown.loc["b", "Profit factor"] == "∞"
-    assert shown.loc["a", "Profit factor"] == "1.50"
-    assert shown.loc["b", "Trades"] == "12"
-
-
-def test_comparison_styles_highlight_best_and_bold_portfolio() -> None:
-    css = comparison_styles(_table())
-    assert "background-color" in css.loc["b", "Total return"]
-    assert css.loc["a", "Total return"] == ""
-    assert css.loc[PORTFOLIO, "Trades"] == "font-weight: 600"
-    assert css.loc["a", "Weight"] == ""
-
-
-def test_format_comparison_keeps_numbers_and_formats_text(result: OrchestratorResult) -> None:
-    table = result.comparison_table
-    styler = format_comparison(table)
-    pd.testing.assert_frame_equal(styler.data, table.rename(columns=COLUMN_LABELS))
-    html = styler.to_html()
-    assert "30.00%" in html  # flip's weight
-    assert "background-color: #d4f4dd" in html

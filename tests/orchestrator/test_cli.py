@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 import strategies as library
-from orchestrator import OrchestratorResult, cli
+from orchestrator import OrchestratorResult, cli, progress
+from orchestrator import _cli_commands as commands
 from orchestrator.results import PORTFOLIO
 from orchestrator.spec import DEFAULT_SPEC, RunSpec
 
@@ -190,32 +191,13 @@ def test_main_run_progress_bar_drawn_on_a_terminal(
 
     terminal = Terminal()
     monkeypatch.setattr("sys.stderr", terminal)
-    monkeypatch.setattr(cli, "PROGRESS_DELAY", 0.0)
+    monkeypatch.setattr(progress, "PROGRESS_DELAY", 0.0)
     assert cli.main(["run", str(config)]) == 0
     drawn = terminal.getvalue()
     assert "\rrunning [" in drawn
     assert "100%" in drawn
     assert drawn.endswith("\r")  # the bar wipes itself before the table is printed
     capsys.readouterr()
-
-
-def test_progress_bar_silent_until_delay_then_redraws_in_place() -> None:
-    now = [0.0]
-    stream = io.StringIO()
-    bar = cli.ProgressBar(stream, delay=1.0, width=10, clock=lambda: now[0])
-    bar(10, 100)
-    assert stream.getvalue() == ""  # a short run shows nothing
-    now[0] = 2.0
-    bar(50, 100)
-    bar(50, 100)  # same percentage: not redrawn
-    bar(100, 100)
-    text = stream.getvalue()
-    assert text.count("\r") == 2
-    assert "[#####.....]  50%  50/100 timestamps" in text
-    assert "[##########] 100%  100/100 timestamps" in text
-    bar.close()
-    assert stream.getvalue().endswith("\r")
-    assert not bar.shown
 
 
 # ---- errors: one line on stderr, exit 2 for configuration, 1 for running -------------------------
@@ -420,8 +402,8 @@ def test_main_strategies_lists_builtins_with_parameters(
             continue
         for p, line in zip(specs, lines[1:], strict=True):
             cells = line.split()
-            assert cells[:4] == [p.name, p.kind.__name__, "=", cli._number(p.default)]
-            assert f"{cli._number(p.min)}..{cli._number(p.max)}" in line
+            assert cells[:4] == [p.name, p.kind.__name__, "=", commands._number(p.default)]
+            assert f"{commands._number(p.min)}..{commands._number(p.max)}" in line
             assert line.endswith(p.help)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from orchestrator._readers import source_label
 from orchestrator.data import (
     from_frame,
     load_csv,
@@ -373,3 +374,12 @@ def test_load_csv_tickers_are_stripped_and_merged() -> None:
     frames = load_csv(text.encode(), name="long.csv")
     assert list(frames) == ["A"]
     assert len(frames["A"]) == 2
+
+
+def test_source_label_names_paths_uploads_and_given_names(tmp_path: Path) -> None:
+    upload = io.BytesIO(b"")
+    upload.name = "folder/AAPL.csv"  # type: ignore[attr-defined]
+    assert source_label(tmp_path / "x.csv") == str(tmp_path / "x.csv")
+    assert source_label(upload) == "AAPL.csv"
+    assert source_label(io.BytesIO(b"")) == "<upload>"
+    assert source_label(b"bytes", "given.csv") == "given.csv"

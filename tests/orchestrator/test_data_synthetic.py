@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from orchestrator import data
+import orchestrator.synthetic as generator
 from orchestrator.data import slice_dates, synthetic, warn_short
 from orchestrator.errors import ConfigError, DataError
 from orchestrator.market import OHLCV_COLUMNS, Market
@@ -74,7 +74,7 @@ def test_synthetic_returns_are_positively_correlated() -> None:
 
 def test_synthetic_regimes_have_the_designed_mix_and_raise_volatility() -> None:
     rng = np.random.default_rng(0)
-    states = data._regimes(rng, 400_000, 1.0)
+    states = generator._regimes(rng, 400_000, 1.0)
     assert set(np.unique(states)) == {0, 1}
     # calm stays average 100 days, turbulent 20: turbulent about 1/6 of the time
     assert 0.12 < states.mean() < 0.22
@@ -89,7 +89,7 @@ def test_synthetic_ar1_matches_the_recursion() -> None:
     for i, e in enumerate(shocks):
         x = 0.9995 * x + e
         expected[i] = x
-    np.testing.assert_allclose(data._ar1(shocks, 0.9995), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(generator._ar1(shocks, 0.9995), expected, rtol=0, atol=1e-12)
 
 
 def test_synthetic_long_daily_history_keeps_prices_tradeable() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from orchestrator.catalogue import load_catalogue
-from orchestrator.links import coerce_param, is_link, spec_from_link
+from orchestrator.links import coerce_param, is_link, share_query, spec_from_link
 from orchestrator.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 from strategies import ParamSpec
 
@@ -110,3 +110,12 @@ def test_coerce_param_type_and_range(
     else:
         assert message is not None
         assert problem in message
+
+
+def test_share_query_keeps_the_run_but_not_the_plugin_folder() -> None:
+    spec = RunSpec(strategies=(StrategySpec("macd", "0.5"),), plugin_dir="/srv/private/plugins")
+    query = share_query(spec)
+    assert "plugins" in spec.to_query()
+    assert "plugins" not in query
+    assert query == {k: v for k, v in spec.to_query().items() if k != "plugins"}
+    assert RunSpec.from_query(query) == RunSpec(strategies=spec.strategies)

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from orchestrator import OrchestratorResult, StrategyOrchestrator, report
+from orchestrator.comparison import COLUMNS
 from orchestrator.results import PORTFOLIO
 from orchestrator.spec import RunSpec, StrategySpec
 
@@ -282,3 +283,43 @@ def test_html_report_hostile_strategy_id_escaped() -> None:
     page = report.html_report(result)
     assert hostile not in page
     assert "&lt;/script&gt;&lt;img" in page
+
+
+# ---- shared labels, exports, trades on screen ----------------------------------------------------
+
+
+def test_format_table_headers_are_the_columns_terminal_labels(result: OrchestratorResult) -> None:
+    header = report.format_table(result.comparison_table, report.ALL_COLUMNS).splitlines()[0]
+    for key, column in COLUMNS.items():
+        assert column.terminal_label in header, key
+    assert "Return" in header
+    assert "Max DD" in header
+    assert "Total return" not in header  # the short label keeps the terminal table narrow
+
+
+def test_exports_offer_every_file_made_when_asked(
+    result: OrchestratorResult, spec: RunSpec
+) -> None:
+    files = report.exports(result, spec)
+    assert [f.name for f in files] == [
+        "comparison.csv", "trades.csv", "equity.csv", "breaches.csv", "result.json",
+        "config.toml", "report.html",
+    ]  # fmt: skip
+    by_name = {f.name: f for f in files}
+    assert by_name["trades.csv"].make() == report.trades_csv(result)
+    assert by_name["config.toml"].make() == spec.to_toml()
+    assert by_name["result.json"].mime == "application/json"
+    assert by_name["report.html"].label == "HTML report"
+    assert [f.name for f in report.exports(result, None, html=False)][-1] == "result.json"
+
+
+def test_select_trades_by_strategy_and_symbol_in_entry_order(result: OrchestratorResult) -> None:
+    trades = result.trades
+    assert len(report.select_trades(trades)) == len(trades)
+    chosen = report.select_trades(trades, ["fast"], ["BBB"])
+    assert len(chosen) > 0
+    assert set(chosen["strategy_id"]) == {"fast"}
+    assert set(chosen["symbol"]) == {"BBB"}
+    assert chosen["entry_time"].is_monotonic_increasing
+    expected = trades[(trades["strategy_id"] == "fast") & (trades["symbol"] == "BBB")]
+    assert len(chosen) == len(expected)

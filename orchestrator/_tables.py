@@ -1,4 +1,4 @@
-"""Reading CSV/Parquet bytes into validated per-symbol frames (private; see orchestrator.data).
+"""Raw tables into validated per-symbol frames (private; see orchestrator.data).
 
 A table (one parsed file or DataFrame) goes through one path: find the columns by name (case,
 spaces and punctuation ignored, usual aliases accepted), parse the timestamps, convert the
@@ -9,40 +9,18 @@ names the file, the symbol, the line or timestamp, what was wrong and how to fix
 
 from __future__ import annotations
 
-import io
-import os
 import re
 import warnings
 from collections.abc import Callable
-from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
 from orchestrator.errors import DataError
 from orchestrator.market import OHLCV_COLUMNS, to_ns, validate_ohlcv
 
-__all__ = [
-    "CSV_SUFFIXES",
-    "PARQUET_SUFFIXES",
-    "Source",
-    "file_kind",
-    "frames_from_table",
-    "open_source",
-    "read_csv_table",
-    "read_parquet_table",
-    "symbol_from_name",
-]
-
-Source = str | os.PathLike[str] | IO[bytes] | IO[str] | bytes | bytearray | memoryview
-
-CSV_SUFFIXES = tuple(
-    base + comp for base in (".csv", ".txt", ".tsv") for comp in ("", ".gz", ".bz2", ".zip", ".xz")
-)
-PARQUET_SUFFIXES = (".parquet", ".pq")
-_COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zip": "zip", ".xz": "xz"}
+__all__ = ["EXPECTED", "frames_from_table", "is_text_column", "short"]
 
 # Normalised header (lower case, letters and digits only) -> role. Earlier entries of a role
 # win when a file has several candidates (e.g. "datetime" beats "date", "close" beats "adj close").
@@ -58,7 +36,8 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 # Headers pandas gives an unnamed first column (a DataFrame's index written by to_csv).
 _UNNAMED = ("unnamed0", "index", "level0", "")
-_EXPECTED = "date, open, high, low, close, optional volume and, for several symbols, ticker"
+# The columns a file needs, as error messages name them.
+EXPECTED = "date, open, high, low, close, optional volume and, for several symbols, ticker"
 _EPOCH_UNITS: tuple[tuple[Literal["s", "ms", "us", "ns"], float], ...] = (
     ("s", 1e8),  # 1973 onwards in seconds; each unit spans two orders of magnitude
     ("ms", 1e11),
@@ -73,121 +52,14 @@ def _key(column: object) -> str:
     return re.sub(r"[^0-9a-z]", "", str(column).lower())
 
 
-def file_kind(name: str) -> str | None:
-    """Return "csv" or "parquet" from a file name's suffix, or None if it is neither."""
-    lower = name.lower()
-    if lower.endswith(PARQUET_SUFFIXES):
-        return "parquet"
-    if lower.endswith(CSV_SUFFIXES):
-        return "csv"
-    return None
+def is_text_column(column: object) -> bool:
+    """Whether a column holds dates or tickers, which a reader keeps as text for this module
+    to parse (rather than the reader's own guesses)."""
+    return _key(column) in _ALIASES["time"] + _ALIASES["ticker"]
 
 
-def symbol_from_name(name: str) -> str:
-    """Return a file name's stem without its data suffixes ("data/BTC-USD.csv.gz" -> "BTC-USD")."""
-    base = Path(name).name
-    lower = base.lower()
-    for suffix in sorted((*CSV_SUFFIXES, *PARQUET_SUFFIXES), key=len, reverse=True):
-        if lower.endswith(suffix):
-            return base[: -len(suffix)].strip()
-    return Path(base).stem.strip()
-
-
-def open_source(source: Source, name: str | None) -> tuple[str, Path | bytes]:
-    """Return (label for messages, path or the whole content) for a path, bytes or file-like.
-
-    A file-like object is read whole from its start (uploads may already have been read once).
-    """
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        label = name or str(source)
-        if not path.is_file():
-            what = "is a folder" if path.is_dir() else "does not exist"
-            raise DataError(f"{label}: file {what}; expected a .csv or .parquet file")
-        return label, path
-    if isinstance(source, bytes | bytearray | memoryview):
-        return name or "<bytes>", bytes(source)
-    read = getattr(source, "read", None)
-    if not callable(read):
-        raise DataError(
-            f"expected a file path, bytes or a file-like object with read(); found "
-            f"{type(source).__name__}"
-        )
-    label = name or Path(str(getattr(source, "name", "") or "<upload>")).name
-    try:
-        if getattr(source, "seekable", lambda: False)():
-            source.seek(0)
-        content = read()
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{label}: could not be read ({exc})") from None
-    if isinstance(content, str):
-        content = content.encode("utf-8")
-    if not isinstance(content, bytes | bytearray | memoryview):
-        raise DataError(f"{label}: read() returned {type(content).__name__}; expected bytes")
-    return label, bytes(content)
-
-
-def read_csv_table(data: Path | bytes, label: str) -> pd.DataFrame:
-    """Parse CSV (comma, semicolon or tab separated) with dates and tickers kept as text."""
-    if isinstance(data, bytes) and not data.strip():
-        raise DataError(f"{label}: the file is empty; expected a header row with {_EXPECTED}")
-    compression = next((c for s, c in _COMPRESSION.items() if label.lower().endswith(s)), None)
-    options: dict[str, Any] = {
-        "skipinitialspace": True,
-        "encoding": "utf-8",
-        "encoding_errors": "replace",
-        "compression": compression if isinstance(data, bytes) else "infer",
-    }
-
-    def read(**more: Any) -> pd.DataFrame:
-        src = io.BytesIO(data) if isinstance(data, bytes) else data
-        table: pd.DataFrame = pd.read_csv(src, **options, **more)
-        return table
-
-    try:
-        sep = "\t" if label.lower().split(".")[-1] == "tsv" else ","
-        header = read(sep=sep, nrows=0)
-        if len(header.columns) == 1:
-            # A lone column whose name holds ';' or a tab is a file with another separator.
-            only = str(header.columns[0])
-            sep = next((s for s in (";", "\t", "|") if s in only), sep)
-            header = read(sep=sep, nrows=0)
-        text_columns = {
-            c: str for c in header.columns if _key(c) in _ALIASES["time"] + _ALIASES["ticker"]
-        }
-        table = read(sep=sep, dtype=text_columns, on_bad_lines="error")
-    except DataError:
-        raise
-    except pd.errors.EmptyDataError:
-        raise DataError(
-            f"{label}: the file is empty; expected a header row with {_EXPECTED}"
-        ) from None
-    except Exception as exc:  # the parser's errors for garbage input are many and unspecified
-        raise DataError(
-            f"{label}: could not be read as CSV ({type(exc).__name__}: {_short(exc)}); expected "
-            f"a text file with a header row with {_EXPECTED}"
-        ) from None
-    return table
-
-
-def read_parquet_table(data: Path | bytes, label: str) -> pd.DataFrame:
-    """Parse a Parquet file with pyarrow."""
-    if isinstance(data, bytes) and not data:
-        raise DataError(f"{label}: the file is empty; expected a Parquet file")
-    try:
-        table = pq.read_table(io.BytesIO(data) if isinstance(data, bytes) else data)
-        # Check everything now (e.g. UTF-8 of strings), or a corrupt file fails later, lazily.
-        table.validate(full=True)
-        frame: pd.DataFrame = table.to_pandas()
-        return frame
-    except Exception as exc:  # pyarrow raises many error types for corrupt files
-        raise DataError(
-            f"{label}: could not be read as Parquet ({type(exc).__name__}: {_short(exc)}); "
-            f"expected a Parquet file with columns {_EXPECTED}"
-        ) from None
-
-
-def _short(exc: BaseException) -> str:
+def short(exc: BaseException) -> str:
+    """An exception's message on one line, cut to 200 characters (parsers can be verbose)."""
     text = " ".join(str(exc).split())
     return text if len(text) <= 200 else text[:197] + "..."
 
@@ -246,7 +118,7 @@ def frames_from_table(
         more = f" and {len(table.columns) - 12} more" if len(table.columns) > 12 else ""
         raise DataError(
             f"{label}: missing column(s) {', '.join(names)}; expected a header row with "
-            f"{_EXPECTED}; found {found or 'no columns'}{more} (rename the columns, e.g. "
+            f"{EXPECTED}; found {found or 'no columns'}{more} (rename the columns, e.g. "
             f"'Date' or 'timestamp' for the dates)"
         )
     if len(table) == 0:
@@ -363,7 +235,7 @@ def _parse_times(values: pd.Series, label: str, where: Callable[[int], str]) -> 
             parsed = _to_datetime(values)
         except (ValueError, TypeError, OverflowError) as exc:
             raise DataError(
-                f"{label}: the {values.name!r} column could not be read as dates ({_short(exc)}); "
+                f"{label}: the {values.name!r} column could not be read as dates ({short(exc)}); "
                 f"expected ISO dates such "
                 f"as 2024-01-31 or 2024-01-31 15:30:00"
             ) from None
