@@ -382,8 +382,12 @@ class _Run:
         short = budget > cash + MONEY_EPS
         quantity = self.sizing.quantity(min(budget, cash), fill)
         if quantity <= 0:
-            one = 1.0 if not self.config.fractional else 0.0
-            need = max(budget, self.costs.buy_cost(one, fill)) if not short else budget
+            # What the smallest order would cost: one share, or (fractional) the minimum
+            # commission, which is what leaves nothing to buy with.
+            smallest = (
+                self.costs.minimum if self.config.fractional else self.costs.buy_cost(1.0, fill)
+            )
+            need = max(budget, smallest) if not short else budget
             acc.breach(time_ns, st._si, need, min(budget, cash), dropped=True)
             return
         if short:
@@ -424,6 +428,15 @@ class _Run:
             trades = trades_frame([*acc.trades, *acc.open_trades(last_time, open_held)])
             all_trades.append(trades)
             initial = acc.allocation.allocated_capital
+            # Metrics on the strategy's own calendar (the points where one of its symbols has a
+            # bar): elsewhere its equity cannot move, and counting those points would make its
+            # figures depend on the calendars of the other strategies' symbols.
+            own = np.zeros(n, dtype=bool)
+            for name in self.symbols_of[sid]:
+                own[market.symbols[name].positions] = True
+            if config.close_at_end and n:
+                own[-1] = True  # the closing fills land on the run's last timestamp
+            own_ppy = config.periods_per_year or infer_periods_per_year(index[own])
             results[sid] = StrategyResult(
                 strategy_id=sid,
                 weight=acc.allocation.weight,
@@ -434,8 +447,13 @@ class _Run:
                 trades=trades,
                 breaches=breaches_frame(acc.breaches),
                 metrics=compute_metrics(
-                    _from_start(equity, initial), trades, float(held.mean()) if n else 0.0, ppy, rf
+                    _from_start(equity[own], initial),
+                    trades,
+                    float(held[own].mean()) if own.any() else 0.0,
+                    own_ppy,
+                    rf,
                 ),
+                periods_per_year=own_ppy,
             )
         portfolio = pd.Series(total, index=index, name=PORTFOLIO)
         capital = float(orch.initial_capital)

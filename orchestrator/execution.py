@@ -85,5 +85,6 @@ class Sizing:
             return q
         whole = float(math.floor(q + 1e-9))
         while whole > 0 and c.buy_cost(whole, price) > budget:
-            whole -= 1.0
+            # Past 2**53 a float cannot step down by one: step by its spacing instead.
+            whole -= max(1.0, math.ulp(whole))
         return whole

@@ -174,15 +174,20 @@ def check_lookahead(
     logger = logging.getLogger("orchestrator")
     level = logger.level  # the engine sets the logger's level: restore it afterwards
     try:
-        full = _run(strategy, frames, wanted, both, config)
-        differences: list[LookaheadDifference] = []
-        decisions = 0
-        for cut in cuts:
+        # The truncated runs go first, shortest first, and the full run last: a strategy that
+        # keeps indicators outside its instance (a module-level cache) would otherwise fill it
+        # from the full history and hand the future to every truncated run.
+        parts = []
+        for cut in sorted(cuts):
             cut_frames = {s: f.loc[:cut] for s, f in frames.items()}
             cut_frames = {s: f for s, f in cut_frames.items() if len(f)}
             if wanted is not None and not any(s in cut_frames for s in wanted):
                 continue
-            part = _run(strategy, cut_frames, wanted, both, config)
+            parts.append((cut, _run(strategy, cut_frames, wanted, both, config)))
+        full = _run(strategy, frames, wanted, both, config)
+        differences: list[LookaheadDifference] = []
+        decisions = 0
+        for cut, part in parts:
             for symbol, answers in part.items():
                 n, diffs = _compare(full[symbol], answers)
                 decisions += n

@@ -213,9 +213,27 @@ def _bar_arrays(symbol: str, bars: Sequence[Any]) -> tuple[np.ndarray, dict[str,
             ) from None
         except (TypeError, ValueError) as exc:
             raise DataError(f"symbol {symbol!r}, row {i}: unreadable price ({exc})") from None
-    times = to_ns(pd.DatetimeIndex(pd.to_datetime(stamps, utc=False)) if stamps else [], symbol)
+    times = to_ns(_stamps(symbol, stamps), symbol)
     table = np.array(rows, dtype=np.float64).reshape(len(rows), 5)
     return times, {col: table[:, k].copy() for k, col in enumerate(OHLCV_COLUMNS)}
+
+
+def _stamps(symbol: str, stamps: list[Any]) -> pd.DatetimeIndex:
+    """Bar timestamps as one index: tz-aware ones in UTC (made naive later by to_ns)."""
+    aware = [getattr(t, "tzinfo", None) is not None for t in stamps]
+    if any(aware) and not all(aware):
+        i = aware.index(not aware[0])
+        raise DataError(
+            f"symbol {symbol!r}, row {i} ({stamps[i]}): timestamps mix time zones and naive "
+            f"times; expected all naive or all time-zone aware"
+        )
+    try:
+        return pd.DatetimeIndex(pd.to_datetime(stamps, utc=any(aware)))
+    except (TypeError, ValueError) as exc:
+        raise DataError(
+            f"symbol {symbol!r}: timestamps could not be read as dates ({exc}); expected "
+            f"datetime or pandas Timestamp values"
+        ) from None
 
 
 class Market:

@@ -75,11 +75,10 @@ def _isnan(x: object) -> bool:
 def infer_periods_per_year(index: pd.DatetimeIndex) -> float:
     """Infer bars per year from the spacing of ``index``.
 
-    Daily bars: 365 when any bar falls on a weekend (a 7-day calendar such as crypto), else
-    252. Otherwise ``365.25 days / median spacing`` rounded (weekly gives 52, monthly 12), and
-    for intraday bars 252 trading days (365 for a 7-day calendar) times the median number of
-    bars per day. Fewer than two
-    bars give 252.
+    Daily bars: 365 when more than 10 % of the bars fall on a weekend (a 7-day calendar such as
+    crypto), else 252. Otherwise ``365.25 days / median spacing`` rounded (weekly gives 52,
+    monthly 12), and for intraday bars 252 trading days (365 for a 7-day calendar) times the
+    median number of bars per day. Fewer than two bars give 252.
     """
     if len(index) < 2:
         return 252.0
@@ -90,11 +89,17 @@ def infer_periods_per_year(index: pd.DatetimeIndex) -> float:
         return 252.0
     if median_days < 0.9:
         per_day = pd.Series(1, index=index).groupby(index.normalize()).size()
-        days = 365.0 if bool((index.day_of_week >= 5).any()) else 252.0
+        days = 365.0 if _seven_day(index) else 252.0
         return days * float(per_day.median())
     if median_days < 1.5 or (median_days < 4 and len(index) < 10):
-        return 365.0 if bool((index.day_of_week >= 5).any()) else 252.0
+        return 365.0 if _seven_day(index) else 252.0
     return float(round(365.25 / median_days))
+
+
+def _seven_day(index: pd.DatetimeIndex) -> bool:
+    """A 7-day calendar: more than 10 % of the bars fall on a weekend (a full one has 2/7),
+    so a stray weekend bar in a stock's history does not change the annualisation."""
+    return bool(np.mean(index.day_of_week >= 5) > 0.1)
 
 
 def _returns(equity: np.ndarray) -> np.ndarray:

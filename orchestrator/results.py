@@ -181,6 +181,7 @@ class StrategyResult:
     trades: pd.DataFrame
     breaches: pd.DataFrame
     metrics: PerformanceMetrics
+    periods_per_year: float = 252.0  # of the strategy's own calendar (see the engine)
 
     @property
     def final_equity(self) -> float:
@@ -206,6 +207,7 @@ class StrategyResult:
             "trades": _frame_to_records(self.trades),
             "breaches": _frame_to_records(self.breaches),
             "metrics": {k: _enc(v) for k, v in self.metrics.to_dict().items()},
+            "periods_per_year": _enc(self.periods_per_year),
         }
 
     @classmethod
@@ -221,6 +223,7 @@ class StrategyResult:
             trades=trades_frame(_decode_records(data["trades"])),
             breaches=breaches_frame(_decode_records(data["breaches"])),
             metrics=_metrics_from_dict(data["metrics"]),
+            periods_per_year=_dec_float(data.get("periods_per_year", 252.0)),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -232,6 +235,7 @@ class StrategyResult:
             and self.allocated_capital == other.allocated_capital
             and self.symbols == other.symbols
             and self.metrics == other.metrics
+            and self.periods_per_year == other.periods_per_year
             and all(
                 _frames_equal(getattr(self, n), getattr(other, n))
                 for n in ("equity_curve", "cash_curve", "trades", "breaches")

@@ -42,6 +42,7 @@ TOML shape::
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
@@ -49,6 +50,7 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from orchestrator.errors import ConfigError, DataError
 from orchestrator.models import OrchestratorConfig, to_decimal
@@ -130,7 +132,11 @@ class StrategySpec:
     KEYS = ("name", "weight", "params", "symbols", "label", "plugin")
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name, "weight": float(Decimal(self.weight))}
+        # A weight a float writes exactly (0.4) stays a number; any other stays exact text.
+        weight: float | str = float(Decimal(self.weight))
+        if Decimal(str(weight)) != Decimal(self.weight):
+            weight = self.weight
+        out: dict[str, Any] = {"name": self.name, "weight": weight}
         for key in ("symbols", "label", "plugin"):
             value = getattr(self, key)
             if value is not None:
@@ -157,33 +163,41 @@ class StrategySpec:
 
     def to_query(self) -> str:
         """``name;w=0.4;fast=10;symbols=AAPL,MSFT;label=x;plugin=p`` (';'-separated)."""
-        parts = [self.name, f"w={self.weight}"]
-        parts += [f"{k}={_text(v)}" for k, v in self.params.items()]
+        parts = [_quote(self.name), f"w={self.weight}"]
+        parts += [f"{_quote(k)}={_quote(_text(v))}" for k, v in self.params.items()]
         if self.symbols:
-            parts.append("symbols=" + ",".join(self.symbols))
+            parts.append("symbols=" + ",".join(_quote(x) for x in self.symbols))
         if self.label:
-            parts.append(f"label={self.label}")
+            parts.append(f"label={_quote(self.label)}")
         if self.plugin:
-            parts.append(f"plugin={self.plugin}")
+            parts.append(f"plugin={_quote(self.plugin)}")
         return ";".join(parts)
 
     @classmethod
     def from_query(cls, text: str) -> StrategySpec:
         name, *items = text.split(";")
-        kwargs: dict[str, Any] = {"name": name.strip()}
+        name = unquote(name).strip()
+        kwargs: dict[str, Any] = {"name": name}
         params: dict[str, ParamValue] = {}
         for item in items:
             key, sep, value = item.partition("=")
             if not sep:
                 raise ConfigError(f"strategy {name!r} in the link: {item!r} is not key=value")
-            key = key.strip()
+            key = unquote(key).strip()
             if key == "w":
                 kwargs["weight"] = value
-            elif key in ("symbols", "label", "plugin"):
-                kwargs[key] = value
+            elif key == "symbols":
+                kwargs[key] = tuple(unquote(x) for x in value.split(",") if x)
+            elif key in ("label", "plugin"):
+                kwargs[key] = unquote(value)
             else:
-                params[key] = parse_value(value)
+                params[key] = parse_value(unquote(value))
         return cls(params=params, **kwargs)
+
+
+def _quote(text: str) -> str:
+    """Percent-encode the characters that separate fields of a strategy in a link."""
+    return quote(text, safe="^/:@!$'()*+ ")
 
 
 def _text(value: ParamValue) -> str:
@@ -375,7 +389,7 @@ class RunSpec:
             if value is None or value == getattr(default, attr):
                 continue
             if isinstance(value, tuple):
-                out[key] = ",".join(value)
+                out[key] = ",".join(_quote(v) for v in value)
             elif isinstance(value, bool):
                 out[key] = "true" if value else "false"
             else:
@@ -405,6 +419,8 @@ class RunSpec:
             current = getattr(cls, attr, None)
             if attr in ("fractional", "close_at_end"):
                 kwargs[attr] = text.strip().lower() == "true"
+            elif attr == "symbols":
+                kwargs[attr] = tuple(unquote(v) for v in text.split(",") if v)
             elif isinstance(current, float):
                 kwargs[attr] = parse_value(text)
             else:
@@ -523,8 +539,7 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
-        escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-        return f'"{escaped}"'
+        return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     raise ConfigError(f"cannot write {value!r} to TOML")

@@ -6,6 +6,7 @@ screenshot of the final page to tests/artifacts/dashboard.png.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,17 @@ def _traces(page: Any, chart: int = 0) -> list[tuple[str, int]]:
     ]
 
 
+def _traces_when(page: Any, names: list[str]) -> list[tuple[str, int]]:
+    """The first chart's traces once they are ``names``: while a rerun redraws the page, the
+    first chart in the DOM can for a moment be another one, so poll rather than read once."""
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while True:
+        traces = _traces(page)
+        if [name for name, _ in traces] == names or time.monotonic() > deadline:
+            return traces
+        page.wait_for_timeout(200)
+
+
 def _lines(page: Any, chart: int = 0) -> int:
     plot = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').nth(chart)
     return int(plot.locator(".scatterlayer path.js-line").count())
@@ -82,7 +94,8 @@ def test_browser_weights_error_fix_and_run_draws_charts_and_table(page: Any) -> 
     expect(charts.first).to_be_visible(timeout=TIMEOUT)
     _settled(page)
     # The default portfolio is on screen at once: Portfolio + three strategies.
-    assert [name for name, _ in _traces(page)] == ["Portfolio", *DEFAULT_IDS]
+    traces = _traces_when(page, ["Portfolio", *DEFAULT_IDS])
+    assert [name for name, _ in traces] == ["Portfolio", *DEFAULT_IDS]
     assert _lines(page) == 4
 
     # Choose a fourth strategy; it takes the 0.10 of cash left, so the total is 1.00.
@@ -119,7 +132,7 @@ def test_browser_weights_error_fix_and_run_draws_charts_and_table(page: Any) -> 
     expect(page.get_by_text("The settings changed")).to_have_count(0, timeout=TIMEOUT)
     names = ["Portfolio", *DEFAULT_IDS, "momentum"]
     expect(charts.first.locator(".scatterlayer path.js-line")).to_have_count(5, timeout=TIMEOUT)
-    traces = _traces(page)
+    traces = _traces_when(page, names)
     assert [name for name, _ in traces] == names
     assert len({n for _, n in traces}) == 1  # every curve spans the whole timeline
     assert traces[0][1] > 3000  # 2005-2017 of daily bars

@@ -657,3 +657,68 @@ def test_orchestrator_large_capital_metrics_from_curve_without_spurious_bar() ->
     assert result.aggregate_metrics.annual_volatility == pytest.approx(
         annual_volatility(curve, ppy), rel=1e-12
     )
+
+
+# ---- review regressions ----------------------------------------------------------------------
+
+
+def test_orchestrator_metrics_of_a_strategy_independent_of_other_calendars() -> None:
+    # A weekday stock strategy's CAGR, volatility and Sharpe must not change because another
+    # strategy trades a 7-day symbol in the same run.
+    stock = ohlc(
+        100 * np.exp(np.linspace(0, 0.3, 120)) * (1 + 0.01 * np.sin(np.arange(120))),
+        start="2024-01-01",
+        freq="B",
+    )
+    coin = ohlc(50 + np.arange(170.0), start="2024-01-01", freq="D")
+    # Fractional units, so that half the capital gives exactly the same returns.
+    alone = run([(Scripted({"STK": {3}}, name="stk"), 1.0)], {"STK": stock}, fractional=True)
+    beside = run(
+        [
+            (Scripted({"STK": {3}}, name="stk", symbols=["STK"]), 0.5),
+            (Scripted({"BTC": {2}}, name="btc", symbols=["BTC"]), 0.5),
+        ],
+        {"STK": stock, "BTC": coin},
+        fractional=True,
+    )
+    a, b = alone.get_strategy_result("stk"), beside.get_strategy_result("stk")
+    assert a.periods_per_year == b.periods_per_year == 252.0
+    assert beside.get_strategy_result("btc").periods_per_year == 365.0
+    for field in ("total_return", "cagr", "annual_volatility", "sharpe_ratio", "exposure"):
+        assert getattr(b.metrics, field) == pytest.approx(getattr(a.metrics, field), rel=1e-9)
+
+
+def test_orchestrator_bars_mixing_aware_and_naive_times_raise_data_error() -> None:
+    frame = ohlc([10, 11, 12])
+    bars = bars_of("X", frame)
+    aware = HistoricalDataBar("X", pd.Timestamp("2024-01-04", tz="America/New_York"), *[12.0] * 4)
+    with pytest.raises(DataError, match="mix time zones and naive"):
+        run([(Never(), 1.0)], {"X": [*bars, aware]})
+
+
+def test_orchestrator_bars_in_different_time_zones_normalised_to_utc() -> None:
+    stamps = [
+        pd.Timestamp("2024-01-02 16:00", tz="America/New_York"),
+        pd.Timestamp("2024-01-03 21:00", tz="UTC"),
+    ]
+    bars = [HistoricalDataBar("X", t, 10.0, 10.0, 10.0, 10.0) for t in stamps]
+    result = run([(Never(), 1.0)], {"X": bars})
+    assert list(result.portfolio_equity.index) == [
+        pd.Timestamp("2024-01-02 21:00"),
+        pd.Timestamp("2024-01-03 21:00"),
+    ]
+
+
+def test_orchestrator_fractional_drop_reports_minimum_commission_as_requested() -> None:
+    # A slot budget of 40 cannot pay a 50 minimum commission: dropped, and what the smallest
+    # order would need (the minimum) is reported, not the budget twice.
+    result = run(
+        [(Scripted({"X": {0}}), 1.0)],
+        {"X": ohlc([10, 11, 12])},
+        capital=40,
+        fractional=True,
+        commission_min=50.0,
+    )
+    (breach,) = result.breaches.itertuples()
+    assert breach.action == "dropped"
+    assert (breach.requested, breach.allowed) == (50.0, 40.0)

@@ -387,8 +387,13 @@ def test_scenario_calendars_differ_union_timeline_and_carry_forward() -> None:
     assert result.portfolio_equity.tolist() == approx(
         [10_000.0, 4000 + 4200 + 2000, 4000 + 4100 + 2000, 4039 + 4100 + 2000, 4000 + 4100 + 2000]
     )
-    assert result.periods_per_year == 365.0  # the timeline has weekend bars
-    assert result.get_strategy_result("stocks").metrics.exposure == 0.4
+    assert result.periods_per_year == 365.0  # the portfolio's timeline has weekend bars
+    stocks = result.get_strategy_result("stocks")
+    # A strategy's metrics use its own calendar (SPY: Fri, Mon, Tue): weekday annualisation,
+    # and it holds SPY on 2 of its 3 bars.
+    assert stocks.periods_per_year == 252.0
+    assert stocks.metrics.exposure == pytest.approx(2 / 3)
+    assert result.get_strategy_result("crypto").periods_per_year == 365.0
 
 
 # ---- capital breaches ------------------------------------------------------------------------

@@ -155,3 +155,11 @@ def test_sizing_fractional_never_overspends_and_nearly_spends_all(
         assert costs.buy_cost(q, price) == pytest.approx(budget, rel=1e-9)
     else:
         assert budget <= minimum
+
+
+def test_sizing_beyond_float_integer_precision_terminates_within_budget() -> None:
+    # Past 2**53 a float cannot step down by one share; sizing must still end, within budget.
+    sizing = Sizing(CostModel(rate=0.001))
+    quantity = sizing.quantity(3e16, 3.0)
+    assert quantity > 0
+    assert CostModel(rate=0.001).buy_cost(quantity, 3.0) <= 3e16

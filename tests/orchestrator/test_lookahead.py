@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from orchestrator import BarWindow, ConfigError, LookaheadReport, StrategyState, check_lookahead
+from orchestrator import (
+    BarWindow,
+    ConfigError,
+    LookaheadReport,
+    StrategyError,
+    StrategyState,
+    check_lookahead,
+)
 from orchestrator.lookahead import LookaheadDifference
 from strategies import REGISTRY, SignalStrategy, create
 
@@ -194,3 +201,30 @@ def test_lookahead_report_str_failed_shows_first_twenty() -> None:
     )
     assert lines[-1] == "  ... and 5 more"
     assert len(lines) == 22
+
+
+_CACHE: dict[str, np.ndarray] = {}
+
+
+class CachedShift(SignalStrategy):
+    """Cheats twice: a negative shift, memoised outside the instance (a module cache)."""
+
+    name = "cached_shift"
+    description = "uses tomorrow's close, cached per symbol"
+    stateless = True
+
+    def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
+        if bars.symbol not in _CACHE:
+            close = pd.Series(bars.close)
+            _CACHE[bars.symbol] = (close.shift(-1) > close).to_numpy()
+        up = _CACHE[bars.symbol][: len(bars)]
+        return up, ~up
+
+
+def test_check_lookahead_strategy_caching_across_runs_is_not_certified() -> None:
+    # Run full-history first, this cheat would fill its cache with the future and pass every
+    # truncated run. The checker runs the shortest history first, so the cache it fills is
+    # too short for the longer runs: the cheat fails loudly instead of passing.
+    _CACHE.clear()
+    with pytest.raises(StrategyError, match="cached_shift"):
+        check_lookahead(CachedShift(), _data(1), points=4)

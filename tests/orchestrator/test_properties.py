@@ -24,7 +24,7 @@ from orchestrator import (
     StrategyOrchestrator,
     StrategyState,
 )
-from orchestrator.metrics import compute_metrics
+from orchestrator.metrics import compute_metrics, infer_periods_per_year
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -241,12 +241,19 @@ def test_properties_metrics_computed_from_returned_curves(scenario: dict[str, An
     rf = scenario["config"].risk_free_rate
     fill_close = scenario["config"].fill == "close"
     for sr in result.strategy_results.values():
-        curve = sr.equity_curve.to_numpy()
+        # A strategy's metrics use its own calendar: the bars of its symbols.
+        own = sr.equity_curve.index.isin(
+            pd.DatetimeIndex(np.concatenate([scenario["data"][s].index for s in sr.symbols]))
+        )
+        if scenario["config"].close_at_end:
+            own[-1] = True
+        curve = sr.equity_curve.to_numpy()[own]
+        assert sr.periods_per_year == infer_periods_per_year(sr.equity_curve.index[own])
         capital = sr.allocated_capital
         # First-bar fills count; float rounding of a cost-free fill is not a move.
         if fill_close and abs(curve[0] - capital) > max(1e-9, 1e-12 * capital):
             curve = np.concatenate(([capital], curve))
-        expected = compute_metrics(curve, sr.trades, sr.metrics.exposure, ppy, rf)
+        expected = compute_metrics(curve, sr.trades, sr.metrics.exposure, sr.periods_per_year, rf)
         assert sr.metrics == expected
         assert sr.metrics.num_trades == int((~sr.trades["is_open"]).sum())
     curve = result.portfolio_equity.to_numpy()

@@ -179,3 +179,27 @@ def test_spec_query_and_toml_round_trip_any(
     )
     assert RunSpec.from_query(spec.to_query()) == spec
     assert RunSpec.from_dict(tomllib.loads(spec.to_toml())) == spec
+
+
+def test_spec_separators_in_values_survive_query_and_toml() -> None:
+    spec = RunSpec(
+        strategies=(
+            StrategySpec(
+                "sma_crossover",
+                "0.1234567890123456789",
+                {"fast": 3},
+                ("BRK,B", "^GSPC"),
+                "a;b=c\nd",
+            ),
+        ),
+        symbols=("BRK,B", "^GSPC"),
+    )
+    assert RunSpec.from_query(spec.to_query()) == spec
+    assert RunSpec.from_dict(tomllib.loads(spec.to_toml())) == spec
+    assert spec.strategies[0].weight == "0.1234567890123456789"  # exact, not a float
+
+
+def test_spec_query_stays_readable_for_plain_values() -> None:
+    query = DEFAULT_SPEC.to_query()
+    assert query["symbols"] == "AAPL,MSFT,GOOGL,^GSPC"
+    assert query["s1"] == "sma_crossover;w=0.4;fast=20;slow=100"
