@@ -449,20 +449,22 @@ class RunSpec:
         return out
 
     def load_data(self) -> dict[str, pd.DataFrame]:
-        """Load the data this spec names, with its symbols and dates applied."""
+        """Load the data this spec names, keeping its symbols (all when none are chosen).
+
+        The date range is applied by :meth:`select` (and so by :meth:`run`), which also says
+        which symbols the range leaves out.
+        """
         from orchestrator import data as loaders
 
         if self.data == "demo":
-            frames = loaders.load_demo(self.symbols, self.start, self.end)
-            return frames
+            return loaders.load_demo(self.symbols)
         path = Path(self.data)
         if not path.exists():
             raise DataError(f"data file or folder {str(path)!r} not found")
         frames = loaders.load_file(path)  # a folder loads every CSV/Parquet file in it
-        return self.select(frames)
+        return self._symbols_of(frames)
 
-    def select(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-        """Apply this spec's symbols and date range to already loaded frames."""
+    def _symbols_of(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
         chosen = dict(frames)
         if self.symbols:
             missing = [s for s in self.symbols if s not in chosen]
@@ -472,11 +474,37 @@ class RunSpec:
                     f"available: {', '.join(sorted(chosen))}"
                 )
             chosen = {s: chosen[s] for s in self.symbols}
+        return chosen
+
+    def select(self, frames: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+        """Apply this spec's symbols and date range to already loaded frames."""
+        return self._select(frames)[0]
+
+    def _select(
+        self, frames: Mapping[str, pd.DataFrame]
+    ) -> tuple[dict[str, pd.DataFrame], list[str]]:
+        """The selected frames, and a note per symbol the date range leaves out.
+
+        Symbols the spec names must all have bars in the range (else DataError); with no
+        symbols named ("all symbols"), those without bars in the range are left out.
+        """
+        chosen = self._symbols_of(frames)
+        notes: list[str] = []
         if self.start or self.end:
             from orchestrator import data as loaders
 
-            chosen = loaders.slice_dates(chosen, self.start, self.end)
-        return chosen
+            every = not self.symbols
+            sliced = loaders.slice_dates(chosen, self.start, self.end, drop_empty=every)
+            for name in chosen:
+                if name not in sliced:
+                    index = chosen[name].index
+                    notes.append(
+                        f"{name} left out: it has no bars from {self.start or 'the start'} to "
+                        f"{self.end or 'the end'} (its data runs {index[0].date()} to "
+                        f"{index[-1].date()})"
+                    )
+            chosen = sliced
+        return chosen, notes
 
     def run(
         self,
@@ -484,16 +512,23 @@ class RunSpec:
         progress: Callable[[int, int], None] | None = None,
         logging_level: str = "WARNING",
     ) -> OrchestratorResult:
-        """Load the data (or select from ``data``), build the strategies and run them."""
+        """Load the data (or select from ``data``), build the strategies and run them.
+
+        Symbols that the date range leaves out (when no symbols are named) are reported in
+        the result's ``warnings``.
+        """
         from orchestrator.engine import StrategyOrchestrator
 
         if not self.strategies:
             raise ConfigError("no strategy selected; add at least one strategy with a weight")
-        frames = self.load_data() if data is None else self.select(data)
+        frames, notes = self._select(self.load_data() if data is None else data)
         orch = StrategyOrchestrator(
             self.build_strategies(), self.initial_capital, self.config(logging_level)
         )
-        return orch.run(frames, progress=progress)
+        result = orch.run(frames, progress=progress)
+        if notes:
+            result = replace(result, warnings=(*notes, *result.warnings))
+        return result
 
     def with_overrides(self, **changes: Any) -> RunSpec:
         """Return a copy with the given fields replaced (None values are ignored)."""

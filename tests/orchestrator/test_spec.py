@@ -203,3 +203,33 @@ def test_spec_query_stays_readable_for_plain_values() -> None:
     query = DEFAULT_SPEC.to_query()
     assert query["symbols"] == "AAPL,MSFT,GOOGL,^GSPC"
     assert query["s1"] == "sma_crossover;w=0.4;fast=20;slow=100"
+
+
+def _frames() -> dict[str, object]:
+    import pandas as pd
+
+    def frame(start: str, n: int) -> pd.DataFrame:
+        close = [10.0 + i for i in range(n)]
+        return pd.DataFrame(
+            {"open": close, "high": close, "low": close, "close": close, "volume": 0.0},
+            index=pd.date_range(start, periods=n, freq="D"),
+        )
+
+    return {"OLD": frame("2010-01-01", 30), "NEW": frame("2020-01-01", 30)}
+
+
+def test_spec_all_symbols_range_leaves_out_symbols_without_bars_with_warning() -> None:
+    spec = RunSpec(
+        strategies=(StrategySpec("buy_and_hold", "1"),), start="2020-01-05", end="2020-01-20"
+    )
+    result = spec.run(data=_frames())  # type: ignore[arg-type]
+    assert result.get_strategy_result("buy_and_hold").symbols == ("NEW",)
+    (note,) = result.warnings
+    assert note.startswith("OLD left out: it has no bars from 2020-01-05 to 2020-01-20")
+    assert "2010-01-01 to 2010-01-30" in note
+
+
+def test_spec_named_symbol_without_bars_in_range_raises() -> None:
+    spec = RunSpec(symbols=("OLD", "NEW"), start="2020-01-05", end="2020-01-20")
+    with pytest.raises(DataError, match="OLD"):
+        spec.select(_frames())  # type: ignore[arg-type]
