@@ -8,19 +8,25 @@ returns an exit status; errors are raised (an :class:`~orchestrator.Orchestrator
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import sys
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from orchestrator.errors import ConfigError
+from orchestrator.errors import ConfigError, DataError, OrchestratorError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from orchestrator.spec import RunSpec, StrategySpec
 
 __all__ = [
@@ -83,37 +89,147 @@ def _folder(path: str | None) -> str | None:
     return str(Path(path).resolve()) if path else None
 
 
+def _no_strategies(args: argparse.Namespace) -> ConfigError:
+    return ConfigError(
+        f"{args.config}: no strategies; add at least one [[strategies]] table with a name and "
+        "a weight"
+    )
+
+
+def _check_out(folder: Path) -> None:
+    """Make sure the --out folder exists and takes files, before any work is done."""
+    if folder.exists() and not folder.is_dir():
+        raise OrchestratorError(
+            f"--out {str(folder)!r} is a file, not a folder; choose a folder to write into"
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as exc:
+        raise OrchestratorError(
+            f"--out {str(folder)!r}: cannot create or write to this folder "
+            f"({exc.strerror or exc}); choose a folder you can write to"
+        ) from None
+
+
+def _hint(name: str, known: Sequence[str]) -> str:
+    """ " (did you mean 'MSFT'?)" for a near miss, case aside; "" when nothing is close."""
+    folded = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(folded), n=1, cutoff=0.6)
+    return f" (did you mean {folded[close[0]]!r}?)" if close else ""
+
+
+def _unknown_symbols(
+    args: argparse.Namespace, spec: RunSpec, known: Sequence[str], where: str
+) -> None:
+    """Raise ConfigError for symbols the configuration names that ``where`` does not have."""
+    unknown = [s for s in spec.symbols or () if s not in known]
+    if not unknown:
+        return
+    origin = "--symbols" if args.symbols else f"{args.config}: [data] symbols"
+    names = ", ".join(f"{s!r}{_hint(s, known)}" for s in unknown)
+    raise ConfigError(
+        f"{origin}: unknown symbol{'s' if len(unknown) > 1 else ''} {names}; "
+        f"{where} has {', '.join(known)}"
+    )
+
+
+def _load_frames(args: argparse.Namespace, spec: RunSpec) -> dict[str, pd.DataFrame]:
+    """Load the run's data; symbols the data do not have are a configuration error (2)."""
+    from orchestrator import data as loaders
+
+    if spec.data == "demo":
+        _unknown_symbols(args, spec, loaders.DEMO_TICKERS, "the demo data")
+        return spec.load_data()
+    frames = replace(spec, symbols=None).load_data()
+    _unknown_symbols(args, spec, sorted(frames), spec.data)
+    return {s: frames[s] for s in spec.symbols} if spec.symbols else frames
+
+
+def _in_range(spec: RunSpec, frames: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """The frames cut to the run's dates; a range without bars is a configuration error (2).
+
+    As in :meth:`RunSpec.select`, named symbols must all have bars in the range; with all
+    symbols, those without are left out (the run says so in its warnings).
+    """
+    from orchestrator import data as loaders
+
+    if not (spec.start or spec.end):
+        return frames
+    try:
+        return loaders.slice_dates(frames, spec.start, spec.end, drop_empty=not spec.symbols)
+    except DataError as exc:  # the loaded frames are sound: only the dates can be at fault
+        raise ConfigError(str(exc)) from exc
+
+
+class _Seen(logging.Handler):
+    """Remembers the warnings logged while it is attached (to print each only once)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: set[str] = set()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.add(record.getMessage())
+
+
+@contextmanager
+def _seen_warnings() -> Iterator[set[str]]:
+    seen = _Seen()
+    ours = logging.getLogger("orchestrator")
+    ours.addHandler(seen)
+    try:
+        yield seen.messages
+    finally:
+        ours.removeHandler(seen)
+
+
 def run(args: argparse.Namespace) -> int:
-    """``orchestrator run``: the comparison table and summary, and the exports with --out."""
+    """``orchestrator run``: the comparison table and summary, and the exports with --out.
+
+    Everything that can be checked before the run is: the strategies, their parameters and
+    weights, the --out folder, the symbols and the dates (configuration errors exit 2, an
+    unwritable folder 1). Warnings (the run's, and symbols whose data end early) go to
+    stderr unless --quiet, and into the exports.
+    """
     from orchestrator import report
     from orchestrator.engine import StrategyOrchestrator
     from orchestrator.progress import ProgressBar
 
     spec = _load_spec(args)
+    if not spec.strategies:
+        raise _no_strategies(args)
+    if args.out is not None:
+        _check_out(args.out)
     # Strategies, parameters and weights first: a typo should not wait for the data to load.
     level = logging.getLevelName(log_level(args))
     pairs = [(strategy, Decimal(weight)) for strategy, weight in spec.build_strategies()]
     StrategyOrchestrator(pairs, spec.initial_capital, spec.config(level))
     started = time.perf_counter()
-    frames = spec.load_data()
-    bars = sum(len(f) for f in frames.values())
+    frames = _load_frames(args, spec)
+    used = _in_range(spec, frames)
+    bars = sum(len(f) for f in used.values())
     logger.info(
         "loaded %d symbol(s), %s bars, in %.2f s",
-        len(frames),
+        len(used),
         f"{bars:,}",
         time.perf_counter() - started,
     )
     show = not args.quiet and sys.stderr.isatty()
     bar = ProgressBar(sys.stderr) if show else None
     try:
-        result = spec.run(frames, progress=bar, logging_level=level)
+        with _seen_warnings() as logged:
+            result = spec.run(frames, progress=bar, logging_level=level)
     finally:
         if bar is not None:
             bar.close()
+    for note in result.warnings:
+        if note not in logged:  # the engine logs some as they happen
+            logger.warning(note)
     out = sys.stdout
-    if not args.quiet:
-        columns = report.ALL_COLUMNS if args.wide else report.DEFAULT_COLUMNS
-        out.write(report.format_table(result.comparison_table, columns) + "\n\n")
+    columns = report.ALL_COLUMNS if args.wide else report.DEFAULT_COLUMNS
+    out.write(report.format_table(result.comparison_table, columns) + "\n\n")
     out.write(report.format_summary(result) + "\n")
     out.flush()
     if args.out is not None:

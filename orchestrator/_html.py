@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +30,7 @@ from orchestrator.results import PORTFOLIO, OrchestratorResult
 if TYPE_CHECKING:
     from orchestrator.spec import RunSpec
 
-__all__ = ["render"]
+__all__ = ["render", "tidy", "trade_counts", "trades_text"]
 
 _CSS = """
 body { font-family: -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif;
@@ -44,15 +45,18 @@ h2 { font-size: 1.2em; margin: 32px 0 10px; border-bottom: 1px solid #d8dbe2;
         min-width: 140px; }
 .card .k { font-size: .8em; color: #5b6172; text-transform: uppercase; letter-spacing: .04em; }
 .card .v { font-size: 1.35em; font-weight: 600; margin-top: 2px; }
+.card .s { font-size: .8em; color: #5b6172; }
 .chart { background: #fff; border: 1px solid #e1e4ea; border-radius: 8px; margin: 12px 0;
          padding: 4px; }
 .scroll { overflow: auto; max-height: 520px; background: #fff; border: 1px solid #e1e4ea;
           border-radius: 8px; }
 table { border-collapse: collapse; font-size: .86em; width: 100%; }
 th, td { padding: 5px 10px; border-bottom: 1px solid #eceef2; white-space: nowrap; }
-th { background: #eef0f4; position: sticky; top: 0; text-align: right; }
-td { text-align: right; font-variant-numeric: tabular-nums; }
-th:first-child, td.t { text-align: left; }
+th { background: #eef0f4; position: sticky; top: 0; }
+/* A header sits over its column: text columns (class t) left, figures right. */
+th, td { text-align: right; }
+td { font-variant-numeric: tabular-nums; }
+th.t, td.t { text-align: left; }
 tr.portfolio td { font-weight: 600; background: #f3f6fb; border-top: 2px solid #c9cfdb; }
 .neg { color: #b42318; }
 td.best { background: #d4f4dd; font-weight: 600; }
@@ -98,15 +102,42 @@ _LABELS = {
 }
 
 
-def _cell(value: Any, kind: str | None) -> tuple[str, str]:
-    """Return (text, css class) of one table cell."""
+_NEGATIVE_ZERO = re.compile(r"-(0[.,]?0*%?)")
+
+
+def tidy(text: str) -> str:
+    """Drop the sign of a figure that rounds to zero: "-0.00" and "-0.00%" read as 0."""
+    match = _NEGATIVE_ZERO.fullmatch(text)
+    return match.group(1) if match else text
+
+
+def trade_counts(result: OrchestratorResult) -> tuple[int, int]:
+    """(closed trades, positions still open at the end) of a run; the metrics count only
+    closed trades, while ``result.trades`` lists the open positions too."""
+    trades = result.trades
+    if not len(trades):
+        return 0, 0
+    still_open = int(trades["is_open"].astype(bool).sum())
+    return len(trades) - still_open, still_open
+
+
+def trades_text(result: OrchestratorResult) -> str:
+    """ "110 closed, 4 open" (or "68 closed" when nothing is open): how every page and the
+    terminal count a run's trades."""
+    closed, still_open = trade_counts(result)
+    return f"{closed:,} closed" + (f", {still_open:,} open" if still_open else "")
+
+
+def _cell(value: Any, kind: str | None, daily: bool = False) -> tuple[str, str]:
+    """Return (text, css class) of one table cell; ``daily``: the cell's column holds dates
+    (every time in it is midnight), shown without "00:00:00"."""
     if kind is None:
         if isinstance(value, bool | np.bool_):
             text = "yes" if value else "no"
         elif value is None or value is pd.NaT:
             text = ""
         elif isinstance(value, pd.Timestamp):
-            text = str(value.date()) if value == value.normalize() else value.isoformat(" ")
+            text = str(value.date()) if daily else value.isoformat(" ")
         else:
             text = str(value)
         return text, "t"
@@ -114,8 +145,8 @@ def _cell(value: Any, kind: str | None) -> tuple[str, str]:
     if kind == "qty":
         text = f"{x:,.0f}" if math.isfinite(x) and x == int(x) else f"{x:,.6g}"
     else:
-        text = format_value(x, kind)
-    return text, "neg" if kind in ("pct", "money") and x < 0 else ""
+        text = tidy(format_value(x, kind))
+    return text, "neg" if kind in ("pct", "money") and text.startswith("-") else ""
 
 
 def _table(head: str, rows: list[str]) -> str:
@@ -125,14 +156,31 @@ def _table(head: str, rows: list[str]) -> str:
     )
 
 
+def _dates_only(column: pd.Series) -> bool:
+    """Whether a column holds timestamps that are all at midnight (daily data)."""
+    times = column.dropna()
+    if not pd.api.types.is_datetime64_any_dtype(times):
+        if not len(times) or not all(isinstance(t, pd.Timestamp) for t in times):
+            return False
+        times = pd.Series(pd.DatetimeIndex(times))
+    return bool((times == times.dt.normalize()).all())
+
+
+def _th(label: str, text: bool) -> str:
+    """A header cell aligned like its column (``text``: left, like the text under it)."""
+    cls = ' class="t"' if text else ""
+    return f"<th{cls}>{html.escape(label)}</th>"
+
+
 def _frame_table(frame: pd.DataFrame, kinds: Callable[[str], str | None]) -> str:
-    head = "".join(f"<th>{html.escape(_LABELS.get(str(c), str(c)))}</th>" for c in frame.columns)
-    body = []
     cols = [str(c) for c in frame.columns]
+    head = "".join(_th(_LABELS.get(c, c), kinds(c) is None) for c in cols)
+    daily = {c: _dates_only(frame[c]) for c in cols}
+    body = []
     for row in frame.itertuples(index=False, name=None):
         cells = []
         for col, value in zip(cols, row, strict=True):
-            text, css = _cell(value, kinds(col))
+            text, css = _cell(value, kinds(col), daily[col])
             cls = f' class="{css}"' if css else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
@@ -145,19 +193,20 @@ def _comparison(result: OrchestratorResult) -> str:
     table = result.comparison_table
     shown = comparison_display(table)
     best = best_rows(table)
-    head = "<th>Strategy</th>" + "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    head = _th("Strategy", True) + "".join(_th(str(c), False) for c in shown.columns)
     body = []
     for sid in shown.index:
         cells = [f'<td class="t">{html.escape(str(sid))}</td>']
         for col, label in zip(table.columns, shown.columns, strict=True):
             value = table.at[sid, col]
+            text = tidy(str(shown.at[sid, label]))
             css = []
             if best.get(str(col)) == sid:
                 css.append("best")
-            if isinstance(value, float) and value < 0:
+            if isinstance(value, float) and value < 0 and text.startswith("-"):  # not "0.00"
                 css.append("neg")
             cls = f' class="{" ".join(css)}"' if css else ""
-            cells.append(f"<td{cls}>{html.escape(str(shown.at[sid, label]))}</td>")
+            cells.append(f"<td{cls}>{html.escape(text)}</td>")
         rc = ' class="portfolio"' if sid == PORTFOLIO else ""
         body.append(f"<tr{rc}>{''.join(cells)}</tr>")
     return _table(head, body)
@@ -177,6 +226,9 @@ def _figures(result: OrchestratorResult) -> list[tuple[str, str]]:
     for i, (title, fig) in enumerate(figures):
         # The page's heading names the chart; a plotly title would repeat it under the legend.
         fig.update_layout(title=None, margin={"t": 40})
+        for trace in fig.data:  # a correlation of -0.001 is written 0.00, not -0.00
+            if trace.type == "heatmap" and trace.text is not None:
+                trace.text = [[tidy(str(t)) for t in row] for row in trace.text]
         div = fig.to_html(
             full_html=False,
             include_plotlyjs=(i == 0),  # True embeds the whole plotly.js: no CDN, works offline
@@ -188,12 +240,19 @@ def _figures(result: OrchestratorResult) -> list[tuple[str, str]]:
 
 def _cards(result: OrchestratorResult) -> str:
     figures = headline_figures(result)
-    cards = "".join(
-        f'<div class="card"><div class="k">{html.escape(COLUMNS[key].label)}</div>'
-        f'<div class="v">{html.escape(format_value(figures[key], COLUMNS[key].kind))}</div></div>'
-        for key in HEADLINE
-    )
-    return f'<div class="cards">{cards}</div>'
+    _, still_open = trade_counts(result)
+    cards = []
+    for key in HEADLINE:
+        value = tidy(format_value(figures[key], COLUMNS[key].kind))
+        sub = ""
+        if key == "num_trades":  # the metrics count closed trades; say so beside the open ones
+            sub = f"closed, {still_open:,} open" if still_open else "closed"
+            sub = f'<div class="s">{sub}</div>'
+        cards.append(
+            f'<div class="card"><div class="k">{html.escape(COLUMNS[key].label)}</div>'
+            f'<div class="v">{html.escape(value)}</div>{sub}</div>'
+        )
+    return f'<div class="cards">{"".join(cards)}</div>'
 
 
 def _config_text(result: OrchestratorResult, spec: RunSpec | None) -> str:
@@ -216,7 +275,7 @@ def _trades(result: OrchestratorResult, max_trades: int) -> str:
         trades = trades.iloc[:max_trades]
     table = _frame_table(trades, _TRADE_KINDS.get) if len(trades) else ""
     return (
-        f"<h2>Trades ({len(result.trades):,})</h2>"
+        f"<h2>Trades ({trades_text(result)})</h2>"
         + (table or '<p class="note">No trades.</p>')
         + note
     )

@@ -1,4 +1,4 @@
-"""Date ranges of loaded data, and histories too short for a strategy to warm up.
+"""Date ranges of loaded data: slicing, symbols that stop early, histories too short to warm up.
 
 Both work on the standard frames every loader of :mod:`orchestrator.data` returns (which
 re-exports them): a naive, sorted ``DatetimeIndex`` per symbol.
@@ -15,7 +15,7 @@ import pandas as pd
 
 from orchestrator.errors import ConfigError, DataError
 
-__all__ = ["slice_dates", "warn_short"]
+__all__ = ["STALE_DAYS", "data_end_warnings", "slice_dates", "warn_short"]
 
 
 def _bound(value: Any, what: str) -> tuple[pd.Timestamp, bool]:
@@ -116,3 +116,41 @@ def warn_short(
         for sym, frame in data.items()
         if len(frame) < warmup
     ]
+
+
+def _span(days: int) -> str:
+    """A gap in calendar days, in the unit a reader would use: days, months or years."""
+    if days < 60:
+        return f"{days} days"
+    if days < 365:
+        return f"{round(days / 30.44)} months"
+    years = round(days / 365.25, 1)
+    return f"{years:g} year{'s' if years != 1 else ''}"
+
+
+# A symbol whose last bar is more than this many calendar days before the run's last bar is
+# reported: a long weekend, a holiday or crypto trading on Sundays is not worth a warning.
+STALE_DAYS = 10
+
+
+def data_end_warnings(frames: Mapping[str, pd.DataFrame]) -> list[str]:
+    """One warning per symbol whose data stop well before the run's end (the last bar of
+    any symbol in ``frames``, the date-sliced frames a run uses).
+
+    The engine keeps marking such a symbol at its last close, so a position in it is held
+    flat to the end: its return and risk figures after that date are not real.
+    """
+    ends = {name: frame.index[-1] for name, frame in frames.items() if len(frame)}
+    if not ends:
+        return []
+    run_end = max(ends.values())
+    notes = []
+    for name, end in ends.items():
+        days = (run_end - end).days
+        if days > STALE_DAYS:
+            last = end.date() if end == end.normalize() else end
+            notes.append(
+                f"{name}: data ends {last}, {_span(days)} before the run's end; "
+                "open positions are marked at its last close"
+            )
+    return notes

@@ -8,10 +8,14 @@ Commands::
     orchestrator export-config [CONFIG] [--query LINK] [--format toml|query]
 
 Every command takes ``--quiet``, ``--verbose`` and ``--debug``. Results go to stdout; progress,
-log messages and errors go to stderr. An error is one line, ``orchestrator: error: ...``, with
-exit status 2 for usage and configuration errors (a missing or invalid file, an unknown
-strategy or parameter, weights over 1.0) and 1 for failures while running (bad data, a
-strategy that raised, a look-ahead found); ``--debug`` adds the traceback.
+warnings, log messages and errors go to stderr, so ``--quiet`` (results only: nothing on
+stderr but an error) keeps stdout the same and silences the rest. An error is one line,
+``orchestrator: error: ...`` (``orchestrator run: error: ...`` for a command's wrong
+arguments), with exit status 2 for usage and configuration errors (unknown or malformed
+arguments, a missing or invalid file, no strategies, an unknown strategy, parameter or
+symbol, weights over 1.0, a date range without bars) and 1 for failures while running (bad
+data, an output folder that cannot be written, a strategy that raised, a look-ahead found);
+``--debug`` adds the traceback.
 
 This module is the parser, the logging to stderr and the error handling; the commands'
 bodies are in :mod:`orchestrator._cli_commands`, the progress bar in :mod:`orchestrator.progress`.
@@ -27,7 +31,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, NoReturn
 
 from orchestrator import _cli_commands as commands
 from orchestrator._cli_commands import EXIT_FAILURE, EXIT_USAGE, PROG
@@ -113,16 +117,29 @@ def _logging(args: argparse.Namespace) -> Iterator[None]:
 # ---- parser and main ------------------------------------------------------------------------
 
 
-def _common() -> argparse.ArgumentParser:
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line naming the (sub)command, exit status 2:
+    ``orchestrator run: error: unrecognized arguments: --bogus``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, argparse.ArgumentParser] = {}
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+
+def _common() -> _Parser:
     """Options every command takes; SUPPRESS keeps a value given before the command."""
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     group = common.add_argument_group("output")
     group.add_argument(
         "-q",
         "--quiet",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="print only results (no progress, no warnings)",
+        help="print only the results on stdout (the table and the summary); nothing on "
+        "stderr but an error: no progress bar, warnings or notes",
     )
     group.add_argument(
         "-v",
@@ -140,8 +157,8 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def _overrides() -> argparse.ArgumentParser:
-    over = argparse.ArgumentParser(add_help=False)
+def _overrides() -> _Parser:
+    over = _Parser(add_help=False)
     group = over.add_argument_group("overrides (take precedence over the configuration file)")
     group.add_argument("--data", metavar="PATH", help='"demo", or a CSV/Parquet file or folder')
     group.add_argument("--symbols", metavar="A,B,...", help="comma-separated symbols")
@@ -167,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     from orchestrator import __version__
 
     common, over = _common(), _overrides()
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=PROG,
         description="Backtest several strategies side by side, each on its own capital.",
         epilog="Run 'orchestrator COMMAND --help' for a command's options.",
@@ -263,7 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="print TOML (default) or a query string for the dashboard link",
     )
     export.set_defaults(handler=commands.export_config)
+    parser.commands.update(sub.choices)
     return parser
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse ``argv``; arguments a command does not know are that command's error."""
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        commands_of = getattr(parser, "commands", {})
+        owner = commands_of.get(getattr(args, "command", None), parser)
+        owner.error(f"unrecognized arguments: {' '.join(extra)}")
+    return args
 
 
 def _one_line(exc: BaseException) -> str:
@@ -284,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line with ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, argv)
     except SystemExit as exc:  # --help, --version, or a usage error already printed
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     stderr = sys.stderr

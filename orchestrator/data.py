@@ -33,7 +33,7 @@ from typing import Any
 
 import pandas as pd
 
-from orchestrator._ranges import slice_dates, warn_short
+from orchestrator._ranges import data_end_warnings, slice_dates, warn_short
 from orchestrator._readers import (
     CSV_SUFFIXES,
     PARQUET_SUFFIXES,
@@ -53,6 +53,7 @@ __all__ = [
     "DEMO_NOTICE",
     "DEMO_TICKERS",
     "Source",
+    "data_end_warnings",
     "demo_sources",
     "from_frame",
     "load_csv",

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from orchestrator import _html
+from orchestrator._html import tidy, trade_counts, trades_text
+from orchestrator._ranges import data_end_warnings
 from orchestrator.comparison import COLUMNS, format_value, headline_figures
 from orchestrator.results import PORTFOLIO, OrchestratorResult
 
@@ -44,6 +46,7 @@ __all__ = [
     "Export",
     "breaches_csv",
     "comparison_csv",
+    "data_end_warnings",
     "equity_csv",
     "exports",
     "format_summary",
@@ -52,7 +55,10 @@ __all__ = [
     "html_report",
     "result_json",
     "select_trades",
+    "tidy",
+    "trade_counts",
     "trades_csv",
+    "trades_text",
     "write_all",
     "write_csvs",
     "write_html",
@@ -95,7 +101,7 @@ def _formatted_rows(
     _check_columns(table, columns)
     header = ["Strategy", *(COLUMNS[c].terminal_label for c in columns)]
     rows = [
-        [str(sid), *(format_value(table.at[sid, c], COLUMNS[c].kind) for c in columns)]
+        [str(sid), *(tidy(format_value(table.at[sid, c], COLUMNS[c].kind)) for c in columns)]
         for sid in table.index
     ]
     return header, rows
@@ -136,17 +142,19 @@ def _period(result: OrchestratorResult) -> str:
 
 
 def format_summary(result: OrchestratorResult) -> str:
-    """One line on the portfolio: capital, return, CAGR, Sharpe, drawdown, trades, period."""
+    """One line on the portfolio: capital, return, CAGR, Sharpe, drawdown, trades (closed,
+    and open at the end: :func:`trades_text`), breaches, period."""
     figure = headline_figures(result)
     breaches = len(result.breaches)
+
+    def show(key: str, kind: str) -> str:
+        return tidy(format_value(figure[key], kind))
+
     return (
         f"Portfolio: {format_value(result.initial_capital, 'money')} -> "
-        f"{format_value(figure['final_equity'], 'money')} "
-        f"({format_value(figure['total_return'], 'pct')}), "
-        f"CAGR {format_value(figure['cagr'], 'pct')}, "
-        f"Sharpe {format_value(figure['sharpe_ratio'], 'ratio')}, "
-        f"max drawdown {format_value(figure['max_drawdown'], 'pct')}, "
-        f"{format_value(figure['num_trades'], 'int')} trades, "
+        f"{show('final_equity', 'money')} ({show('total_return', 'pct')}), "
+        f"CAGR {show('cagr', 'pct')}, Sharpe {show('sharpe_ratio', 'ratio')}, "
+        f"max drawdown {show('max_drawdown', 'pct')}, trades ({trades_text(result)}), "
         f"{breaches:,} capital breach{'es' if breaches != 1 else ''}, {_period(result)}"
     )
 

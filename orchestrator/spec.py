@@ -514,9 +514,10 @@ class RunSpec:
     ) -> OrchestratorResult:
         """Load the data (or select from ``data``), build the strategies and run them.
 
-        Symbols that the date range leaves out (when no symbols are named) are reported in
-        the result's ``warnings``.
+        Symbols that the date range leaves out (when no symbols are named), and symbols whose
+        data stop well before the run's end, are reported in the result's ``warnings``.
         """
+        from orchestrator._ranges import data_end_warnings
         from orchestrator.engine import StrategyOrchestrator
 
         if not self.strategies:
@@ -526,6 +527,7 @@ class RunSpec:
             self.build_strategies(), self.initial_capital, self.config(logging_level)
         )
         result = orch.run(frames, progress=progress)
+        notes += data_end_warnings(frames)
         if notes:
             result = replace(result, warnings=(*notes, *result.warnings))
         return result

@@ -99,3 +99,18 @@ def test_error_through_python_dash_m_one_line_exit_2(tmp_path: Path) -> None:
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1
     assert proc.stderr.startswith("orchestrator: error: ")
+
+
+def test_crypto_example_warns_that_nasdaq_data_end_early(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = ROOT / "examples" / "crypto_and_indices.toml"
+    assert cli.main(["run", str(path), "--out", str(tmp_path)]) == 0
+    note = (
+        "^IXIC: data ends 2018-12-31, 1 year before the run's end; open positions are marked "
+        "at its last close"
+    )
+    assert capsys.readouterr().err.splitlines()[0] == f"orchestrator: warning: {note}"
+    data = json.loads((tmp_path / "result.json").read_text(encoding="utf-8"))
+    assert data["warnings"] == [note]
+    assert "^IXIC: data ends 2018-12-31" in (tmp_path / "report.html").read_text(encoding="utf-8")

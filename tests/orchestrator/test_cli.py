@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -153,14 +155,85 @@ def test_main_run_out_writes_every_file(
     assert err.startswith("orchestrator: wrote comparison.csv")
 
 
-def test_main_run_quiet_prints_only_the_summary(
+def test_main_run_quiet_prints_the_results_and_nothing_on_stderr(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, loud, _ = _run(capsys, "run", config)
+    # A symbol ending early gives a warning; --quiet keeps it (and the "wrote" note) off stderr.
+    late = _write(tmp_path, _BASE.replace('"MSFT"]', '"MSFT", "GOOGL"]')
+                  .replace('end = "2013-12-31"', 'end = "2019-06-30"'), "late.toml")  # fmt: skip
+    status, out, err = _run(capsys, "run", late, "--quiet", "--out", tmp_path / "out")
+    assert status == 0
+    assert err == ""
+    assert out.splitlines()[0].split()[:2] == ["Strategy", "Weight"]
+    assert out.splitlines()[-1].startswith("Portfolio: ")
+    assert (tmp_path / "out" / "report.html").is_file()
+    _, quiet, err = _run(capsys, "run", config, "-q")
+    assert (quiet, err) == (loud, "")  # stdout is the same with or without --quiet
+
+
+def test_main_run_help_says_what_quiet_keeps(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run(capsys, "run", "--help")
+    assert status == 0
+    text = " ".join(out.split())
+    assert "print only the results on stdout (the table and the summary)" in text
+    assert "nothing on stderr but an error" in text
+
+
+def test_main_run_summary_counts_closed_and_open_trades(
     config: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = _run(capsys, "run", config, "--quiet")
+    _, out, _ = _run(capsys, "run", config, "--out", config.parent / "out")
+    result = OrchestratorResult.from_dict(
+        json.loads((config.parent / "out" / "result.json").read_text())
+    )
+    still_open = int(result.trades["is_open"].sum())
+    closed = len(result.trades) - still_open
+    assert still_open > 0  # buy_and_hold holds to the end
+    assert int(result.comparison_table.at[PORTFOLIO, "num_trades"]) == closed
+    assert f"trades ({closed} closed, {still_open} open)" in out.splitlines()[-1]
+    page = (config.parent / "out" / "report.html").read_text()
+    assert f"<h2>Trades ({closed} closed, {still_open} open)</h2>" in page
+
+
+def test_main_run_prints_data_end_and_left_out_warnings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # MSFT's demo data end 2017-11-10; the run goes on with AAPL to 2019-06-28.
+    late = _write(tmp_path, _BASE.replace('start = "2012-01-01"', 'start = "2017-01-01"')
+                  .replace('end = "2013-12-31"', 'end = "2019-06-30"'))  # fmt: skip
+    status, out, err = _run(capsys, "run", late, "--out", tmp_path / "out")
     assert status == 0
-    assert out.count("\n") == 1
-    assert out.startswith("Portfolio: ")
-    assert err == ""
+    warning = (
+        "orchestrator: warning: MSFT: data ends 2017-11-10, 1.6 years before the run's end; "
+        "open positions are marked at its last close"
+    )
+    assert err.splitlines()[0] == warning
+    assert err.count("MSFT: data ends") == 1
+    assert "AAPL: data ends" not in err
+    data = json.loads((tmp_path / "out" / "result.json").read_text())
+    assert data["warnings"][-1] == warning.removeprefix("orchestrator: warning: ")
+    assert "MSFT: data ends 2017-11-10" in (tmp_path / "out" / "report.html").read_text()
+    assert out.splitlines()[-1].startswith("Portfolio: ")
+
+
+def test_main_run_warnings_of_the_result_are_printed_once(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = RunSpec.run
+
+    def with_note(self: RunSpec, *args: object, **kwargs: object) -> OrchestratorResult:
+        result: OrchestratorResult = real(self, *args, **kwargs)  # type: ignore[arg-type]
+        logging.getLogger("orchestrator.engine").warning("logged by the engine")
+        return replace(result, warnings=("IBM left out: no bars", "logged by the engine"))
+
+    monkeypatch.setattr(RunSpec, "run", with_note)
+    status, _, err = _run(capsys, "run", config)
+    assert status == 0
+    assert err.splitlines() == [
+        "orchestrator: warning: logged by the engine",
+        "orchestrator: warning: IBM left out: no bars",
+    ]
 
 
 def test_main_run_wide_prints_every_column(
@@ -278,7 +351,13 @@ def test_main_unknown_config_key_exits_2(
         (("--capital", "lots"), 2, "initial_capital"),
         (("--capital", "-5"), 2, "initial_capital"),
         (("--start", "2014-01-01", "--end", "2013-01-01"), 2, "after end"),
-        (("--symbols", "AAPL,MSFTT"), 1, "did you mean 'MSFT'"),  # a DataError: not in the data
+        (
+            ("--symbols", "AAPL,MSFTT"),
+            2,
+            "--symbols: unknown symbol 'MSFTT' (did you mean 'MSFT'?)",
+        ),
+        (("--symbols", "FOO"), 2, "unknown symbol 'FOO'; the demo data has AAPL, MSFT"),
+        (("--start", "2030-01-01", "--end", "2030-02-01"), 2, "no bars between 2030-01-01"),
     ],
 )
 def test_main_bad_override_exits_with_one_line(
@@ -355,21 +434,101 @@ def test_main_unexpected_exception_exits_1_with_one_line(
     assert "--debug" in line
 
 
-def test_main_out_not_writable_exits_1(
-    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("target", ["file/out", "file"])
+def test_main_out_not_writable_exits_1_before_any_work(
+    config: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    target: str,
 ) -> None:
-    blocker = tmp_path / "file"
-    blocker.write_text("not a folder")
-    status, _, err = _run(capsys, "run", config, "--quiet", "--out", blocker / "out")
+    (tmp_path / "file").write_text("not a folder")
+
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the data were loaded before --out was checked")
+
+    monkeypatch.setattr(RunSpec, "load_data", no_work)
+    monkeypatch.setattr(RunSpec, "build_strategies", no_work)
+    status, out, err = _run(capsys, "run", config, "--out", tmp_path / target)
     assert status == 1
-    assert "cannot write or read" in _one_error_line(err)
+    assert out == ""
+    line = _one_error_line(err)
+    assert f"--out '{tmp_path / target}'" in line
+    assert "folder" in line
 
 
-def test_main_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_usage_error_exits_2_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = _run(capsys, "run")
     assert status == 2
-    assert "the following arguments are required: CONFIG" in err
-    assert _run(capsys, "frobnicate")[0] == 2
+    assert err == "orchestrator run: error: the following arguments are required: CONFIG\n"
+    status, _, err = _run(capsys, "frobnicate")
+    assert status == 2
+    assert err.startswith("orchestrator: error: argument COMMAND: invalid choice: 'frobnicate'")
+    assert err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (("run", "x.toml", "--bogus"), "orchestrator run: error: unrecognized arguments: --bogus"),
+        (("strategies", "--bogus", "1"), "orchestrator strategies: error: unrecognized "
+         "arguments: --bogus 1"),
+        (("check-lookahead", "x", "--points", "many"), "orchestrator check-lookahead: error: "
+         "argument --points: invalid int value: 'many'"),
+    ],
+)  # fmt: skip
+def test_main_unknown_or_bad_flag_is_one_line_naming_the_command(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], expected: str
+) -> None:
+    status, out, err = _run(capsys, *argv)
+    assert (status, out, err) == (2, "", expected + "\n")
+
+
+def test_main_unknown_symbol_in_the_file_exits_2_with_suggestion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, _BASE.replace('"MSFT"]', '"msft", "FOO"]'))
+    status, out, err = _run(capsys, "run", path)
+    assert status == 2
+    assert out == ""
+    line = _one_error_line(err)
+    assert f"{path}: [data] symbols: unknown symbols 'msft' (did you mean 'MSFT'?), 'FOO';" in line
+    assert "the demo data has AAPL" in line
+
+
+def test_main_unknown_symbol_of_a_data_folder_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = "date,open,high,low,close,volume\n2020-01-02,10,11,9,10.5,100\n"
+    (tmp_path / "XYZ.csv").write_text(rows + "2020-01-03,10.5,11,10,10.8,100\n")
+    path = _write(tmp_path, _BASE.replace('source = "demo"', 'source = "."')
+                  .replace('["AAPL", "MSFT"]', '["XYY"]'))  # fmt: skip
+    status, _, err = _run(capsys, "run", path)
+    assert status == 2
+    assert "unknown symbol 'XYY' (did you mean 'XYZ'?)" in _one_error_line(err)
+
+
+def test_main_date_range_without_bars_in_the_file_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, _BASE.replace('"2012-01-01"', '"1970-01-01"')
+                  .replace('"2013-12-31"', '"1970-12-31"'))  # fmt: skip
+    status, out, err = _run(capsys, "run", path)
+    assert (status, out) == (2, "")
+    assert "no bars between 1970-01-01 and 1970-12-31" in _one_error_line(err)
+
+
+@pytest.mark.parametrize("strategies", ["", "strategies = []\n"])
+def test_main_run_without_strategies_exits_2_naming_the_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], strategies: str
+) -> None:
+    path = _write(tmp_path, strategies + '[data]\nsource = "demo"\n')
+    status, _, err = _run(capsys, "run", path)
+    assert status == 2
+    assert _one_error_line(err) == (
+        f"orchestrator: error: {path}: no strategies; add at least one [[strategies]] table "
+        "with a name and a weight"
+    )
 
 
 def test_main_version_and_help_exit_0(capsys: pytest.CaptureFixture[str]) -> None:

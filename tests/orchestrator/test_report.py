@@ -6,6 +6,7 @@ import io
 import json
 import math
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -161,7 +162,8 @@ def test_format_summary_one_line_names_the_headline_figures(result: Orchestrator
     assert line.startswith("Portfolio: 100,000.00 -> ")
     assert f"({m.total_return * 100:.2f}%)" in line
     assert f"Sharpe {m.sharpe_ratio:.2f}" in line
-    assert f"{m.num_trades:,} trades" in line
+    assert report.trade_counts(result)[0] == m.num_trades
+    assert f", trades ({report.trades_text(result)}), " in line
     assert f"{len(result.breaches)} capital breaches" in line
     assert "2021-01-04 to " in line
 
@@ -248,7 +250,7 @@ def test_html_report_has_tables_and_configuration(
     page: str, result: OrchestratorResult, spec: RunSpec
 ) -> None:
     for heading in ("Equity curves", "Drawdown", "Correlation", "Comparison",
-                    f"Trades ({len(result.trades):,})",
+                    f"Trades ({report.trades_text(result)})",
                     f"Capital breaches ({len(result.breaches):,})", "Configuration"):  # fmt: skip
         assert f"<h2>{heading}" in page
     assert 'class="portfolio"' in page
@@ -323,3 +325,165 @@ def test_select_trades_by_strategy_and_symbol_in_entry_order(result: Orchestrato
     assert chosen["entry_time"].is_monotonic_increasing
     expected = trades[(trades["strategy_id"] == "fast") & (trades["symbol"] == "BBB")]
     assert len(chosen) == len(expected)
+
+
+# ---- review fixes: trade counts, alignment, signed zeros, dates, data ending early --------------
+
+
+class _Hold:
+    """Enters at once and never exits: a position still open at the end."""
+
+    name = "hold"
+
+    def should_enter(self, bars: object, state: object) -> bool:
+        return True
+
+    def should_exit(self, bars: object, state: object) -> bool:
+        return False
+
+
+@pytest.fixture(scope="module")
+def held() -> OrchestratorResult:
+    return StrategyOrchestrator([(_Every("fast", 6), "0.5"), (_Hold(), "0.5")], 100_000).run(
+        _data(60)
+    )
+
+
+def test_trade_counts_closed_and_open_agree_everywhere(held: OrchestratorResult) -> None:
+    closed, still_open = report.trade_counts(held)
+    assert still_open == 2  # hold keeps AAA and BBB
+    assert closed + still_open == len(held.trades)
+    assert closed == held.aggregate_metrics.num_trades
+    text = report.trades_text(held)
+    assert text == f"{closed} closed, 2 open"
+    assert f"trades ({text})" in report.format_summary(held)
+    page = report.html_report(held)
+    assert f"<h2>Trades ({text})</h2>" in page
+    assert f'<div class="v">{closed}</div><div class="s">closed, 2 open</div>' in page
+
+
+def test_trades_text_without_open_positions_says_closed_only() -> None:
+    result = StrategyOrchestrator([(_Every("fast", 6), "1")], 10_000).run(_data(60))
+    closed, still_open = report.trade_counts(result)
+    if still_open:  # the last entry may still be open; close_at_end makes sure it is not
+        from orchestrator.models import OrchestratorConfig
+
+        config = OrchestratorConfig(close_at_end=True)
+        result = StrategyOrchestrator([(_Every("fast", 6), "1")], 10_000, config).run(_data(60))
+        closed, still_open = report.trade_counts(result)
+    assert still_open == 0
+    assert report.trades_text(result) == f"{closed} closed"
+
+
+def _headers(page: str, heading: str) -> list[tuple[str, str]]:
+    """(class attribute, label) of each header cell of the table under ``heading``."""
+    part = page.split(f"<h2>{heading}")[1].split("<h2>")[0]
+    head = part.split("<thead>")[1].split("</thead>")[0]
+    return re.findall(r"<th(?: class=\"(\w+)\")?>([^<]*)</th>", head)
+
+
+def test_html_headers_aligned_like_their_columns(page: str) -> None:
+    css = page.split("<style>")[1].split("</style>")[0]
+    assert "th.t, td.t { text-align: left; }" in css
+    assert "th:first-child" not in css  # no header aligned apart from its column
+    text = {"Strategy", "Symbol", "Entry", "Exit", "Open", "Time", "Action"}
+    for heading in ("Comparison", "Trades", "Capital breaches"):
+        headers = _headers(page, heading)
+        assert headers, heading
+        for cls, label in headers:
+            assert (cls == "t") == (label in text), (heading, label)
+    # and the cells under a text header are text cells too
+    trades = page.split("<h2>Trades")[1].split("</tbody>")[0]
+    first_row = trades.split("<tbody><tr>")[1].split("</tr>")[0]
+    classes = re.findall(r"<td(?: class=\"([\w ]+)\")?>", first_row)
+    labels = [label for _, label in _headers(page, "Trades")]
+    for label, cls in zip(labels, classes, strict=True):
+        assert (cls == "t") == (label in text), label
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("-0.00", "0.00"), ("-0.00%", "0.00%"), ("-0", "0"), ("-0.01", "-0.01"),
+     ("-10.00%", "-10.00%"), ("0.00", "0.00"), ("-inf", "-inf"), ("n/a", "n/a")],
+)  # fmt: skip
+def test_tidy_drops_the_sign_of_zero_only(text: str, expected: str) -> None:
+    assert report.tidy(text) == expected
+
+
+def test_negative_zero_figures_read_as_zero(result: OrchestratorResult) -> None:
+    table = result.comparison_table.copy()
+    table.loc[:, "calmar_ratio"] = -0.001
+    table.loc[:, "cagr"] = -0.00001
+    text = report.format_table(table, ("cagr", "calmar_ratio"))
+    assert "-0.00" not in text
+    assert "0.00%" in text
+    shown = replace(result)  # a fresh copy whose comparison table is the one above
+    shown.__dict__["comparison_table"] = table
+    comparison = report.html_report(shown).split("<h2>Comparison")[1].split("<h2>")[0]
+    assert "-0.00" not in comparison
+    assert "<td>0.00%</td>" in comparison  # not red either: it reads as zero
+    assert "<td>0.00</td>" in comparison
+
+
+def test_html_correlation_cells_never_show_minus_zero(
+    result: OrchestratorResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from orchestrator import charts
+
+    ids = list(result.strategy_ids)
+    corr = pd.DataFrame(np.eye(len(ids)), index=ids, columns=ids)
+    corr.iloc[0, 1] = corr.iloc[1, 0] = -0.001  # all but uncorrelated, a hair below zero
+    monkeypatch.setattr(charts, "returns_correlation", lambda _: corr)
+    page = report.html_report(result)
+    assert '"-0.00"' not in page
+    assert '"text":[["1.00","0.00"' in page
+
+
+def test_html_daily_dates_without_midnight_and_intraday_times_kept(
+    result: OrchestratorResult,
+) -> None:
+    page = report.html_report(result)
+    tables = page.split("<h2>Comparison")[1]
+    assert "00:00:00" not in tables
+    assert re.search(r"<td class=\"t\">2021-0\d-\d\d</td>", tables)
+    # intraday bars: the time of day is shown, midnight included, for every cell alike
+    index = pd.date_range("2021-01-04 00:00", periods=80, freq="30min", name="timestamp")
+    frames = {s: f.set_axis(index) for s, f in _data(80).items()}
+    intraday = StrategyOrchestrator([(_Every("fast", 6), "1")], 10_000).run(frames)
+    tables = report.html_report(intraday).split("<h2>Trades")[1]
+    assert re.search(r">2021-01-04 0\d:\d\d:00<", tables)
+
+
+def test_data_end_warnings_name_symbols_that_stop_early() -> None:
+    frames = _data(400)
+    frames["BBB"] = frames["BBB"].iloc[:100]  # ends ~300 business days before AAA
+    frames["CCC"] = frames["AAA"].iloc[:-5]  # a week short: not worth a warning
+    notes = report.data_end_warnings(frames)
+    end = frames["BBB"].index[-1].date()
+    assert notes == [
+        f"BBB: data ends {end}, 1.1 years before the run's end; open positions are marked "
+        "at its last close"
+    ]
+    assert report.data_end_warnings({}) == []
+    assert report.data_end_warnings({"AAA": frames["AAA"]}) == []
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"), [(20, "20 days"), (90, "3 months"), (382, "1 year"), (600, "1.6 years")]
+)
+def test_data_end_warnings_say_the_gap_in_days_months_or_years(days: int, expected: str) -> None:
+    frames = _data(5)
+    late = frames["AAA"].copy()
+    late.index = late.index + pd.Timedelta(days=days)
+    notes = report.data_end_warnings({"AAA": late, "BBB": frames["BBB"]})
+    assert notes == [
+        f"BBB: data ends {frames['BBB'].index[-1].date()}, {expected} before the run's end; "
+        "open positions are marked at its last close"
+    ]
+
+
+def test_html_report_shows_the_runs_warnings(held: OrchestratorResult) -> None:
+    note = "BBB: data ends 2021-02-01, 1 year before the run's end"
+    page = report.html_report(replace(held, warnings=(note,)))
+    assert "<h2>Warnings</h2>" in page
+    assert f"<li>{note}</li>" in page.replace("&#x27;", "'")
