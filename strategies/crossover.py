@@ -28,7 +28,20 @@ def _crossings(fast: np.ndarray, slow: np.ndarray, first: int) -> tuple[np.ndarr
     return enter, exit_
 
 
-class SmaCrossoverStrategy(SignalStrategy):
+class _FastSlow(SignalStrategy):
+    """Parameters ``fast`` < ``slow`` (checked), decisions from ``t = slow`` on."""
+
+    @classmethod
+    def check_params(cls, params: Any) -> None:
+        if params.fast >= params.slow:
+            raise cls.fail(f"fast ({params.fast}) must be < slow ({params.slow})")
+
+    @property
+    def warmup(self) -> int:
+        return int(self.params.slow)
+
+
+class SmaCrossoverStrategy(_FastSlow):
     """Trend following on two simple moving averages of the closes.
 
     ``SMA_n(t)`` is the mean of the ``n`` closes up to and including bar t, correctly rounded
@@ -47,15 +60,6 @@ class SmaCrossoverStrategy(SignalStrategy):
 
     params: Params
 
-    @classmethod
-    def check_params(cls, params: Any) -> None:
-        if params.fast >= params.slow:
-            raise cls.fail(f"fast ({params.fast}) must be < slow ({params.slow})")
-
-    @property
-    def warmup(self) -> int:
-        return self.params.slow
-
     @property
     def decision_window(self) -> int:
         return self.params.slow + 1
@@ -66,7 +70,7 @@ class SmaCrossoverStrategy(SignalStrategy):
         return _crossings(sma(close, p.fast), sma(close, p.slow), p.slow)
 
 
-class EmaCrossoverStrategy(SignalStrategy):
+class EmaCrossoverStrategy(_FastSlow):
     """Trend following on two exponential moving averages of the closes.
 
     ``EMA_n`` uses ``alpha = 2 / (n + 1)`` and is seeded at bar ``n - 1`` with the simple
@@ -84,22 +88,13 @@ class EmaCrossoverStrategy(SignalStrategy):
 
     params: Params
 
-    @classmethod
-    def check_params(cls, params: Any) -> None:
-        if params.fast >= params.slow:
-            raise cls.fail(f"fast ({params.fast}) must be < slow ({params.slow})")
-
-    @property
-    def warmup(self) -> int:
-        return self.params.slow
-
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         close = bars.close
         p = self.params
         return _crossings(ema(close, p.fast), ema(close, p.slow), p.slow)
 
 
-class MacdStrategy(SignalStrategy):
+class MacdStrategy(_FastSlow):
     """MACD: the MACD line (``EMA_fast - EMA_slow`` of the closes) against its signal line
     (an EMA of the MACD line over ``signal`` bars, seeded like every EMA here with a simple
     average). The MACD line exists from bar ``slow - 1``, the signal line from
@@ -117,14 +112,9 @@ class MacdStrategy(SignalStrategy):
 
     params: Params
 
-    @classmethod
-    def check_params(cls, params: Any) -> None:
-        if params.fast >= params.slow:
-            raise cls.fail(f"fast ({params.fast}) must be < slow ({params.slow})")
-
     @property
     def warmup(self) -> int:
-        return self.params.slow + self.params.signal - 1
+        return int(self.params.slow + self.params.signal - 1)
 
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         close = bars.close
