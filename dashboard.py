@@ -25,19 +25,55 @@ import streamlit as st
 
 from orchestrator import form, report
 from orchestrator.catalogue import load_catalogue, plugin_folder
-from orchestrator.charts import capital_figure, correlation_figure, drawdown_figure, equity_figure
-from orchestrator.comparison import COLUMNS, format_comparison, format_value, headline_figures
+from orchestrator.charts import (
+    capital_figure,
+    chart_note,
+    correlation_figure,
+    correlation_note,
+    drawdown_figure,
+    equity_figure,
+)
+from orchestrator.comparison import (
+    COLUMNS,
+    COMPACT,
+    comparison_view,
+    format_value,
+    headline_figures,
+)
 from orchestrator.data import DEMO_NOTICE, load_demo
 from orchestrator.errors import OrchestratorError
 from orchestrator.links import is_link, share_query, spec_from_link
 from orchestrator.results import OrchestratorResult
 from orchestrator.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 from orchestrator.uploads import Upload, parse_uploads, uploads_key
-from orchestrator.weights import check_weights, normalise_weights, to_weight
+from orchestrator.weights import cash_text, check_weights, normalise_weights, to_weight
 
 Frames = dict[str, pd.DataFrame]
 FILL_LABELS = {"next_open": "Next bar's open", "close": "This bar's close"}
 SOURCE_LABELS = {"demo": "Demo dataset", "upload": "Uploaded files"}
+SIDEBAR_METRIC_CSS = '[data-testid="stSidebar"] [data-testid="stMetricValue"] {font-size: 1.35rem;}'
+# Friendly headers of the trades and breaches tables (the data keep their column names).
+TABLE_HEADERS = {
+    "timestamp": "Time",
+    "strategy_id": "Strategy",
+    "symbol": "Symbol",
+    "entry_time": "Entry",
+    "entry_price": "Entry price",
+    "exit_time": "Exit",
+    "exit_price": "Exit price",
+    "quantity": "Quantity",
+    "pnl": "P&L",
+    "return_pct": "Return",
+    "commission": "Commission",
+    "slippage": "Slippage",
+    "bars_held": "Bars held",
+    "is_open": "Open",
+    "requested": "Requested",
+    "allowed": "Allowed",
+    "action": "Action",
+}
+MONEY_COLUMNS = ("entry_price", "exit_price", "pnl", "commission", "slippage", "requested",
+                 "allowed")  # fmt: skip
 S = st.session_state
 
 st.set_page_config(page_title="Strategy Orchestrator", page_icon="📈", layout="wide")
@@ -107,6 +143,16 @@ def init_state() -> None:
         spec, S.link_errors = DEFAULT_SPEC, []
     apply_spec(spec)
     S.applied = None
+    S.notices = {}
+    S.hold = False  # True: the link's run was refused (its dates miss the data)
+    if spec.data == "upload":
+        S.notices["upload"] = (
+            "info",
+            "This link was made from uploaded files, which a link cannot carry: upload them "
+            "again (Data → Uploaded files) to reopen its run.",
+        )
+        if spec.symbols:  # chosen again once the files are there
+            S.pending_symbols = list(spec.symbols)
 
 
 def row_weights() -> list[Decimal]:
@@ -174,16 +220,36 @@ def range_controls(frames: Frames | None) -> dict[str, str | None]:
     """The symbols and the date range (within the chosen symbols' data); return the run's
     ``start`` and ``end`` settings (none without data)."""
     options = sorted(frames) if frames else []
-    S.symbols = [s for s in S.get("symbols", []) if s in options]
+    wanted = list(S.get("symbols", []))
+    if frames:
+        wanted = S.pop("pending_symbols", None) or wanted
+        missing = [s for s in wanted if s not in options]
+        if missing:
+            where = "demo dataset" if S.source == "demo" else "uploaded files"
+            S.notices["symbols"] = (
+                "warning",
+                f"Symbol(s) {', '.join(missing)} not in the {where}, so left out; "
+                f"available: {', '.join(options)}.",
+            )
+        S.symbols = [s for s in wanted if s in options]
+    else:
+        S.symbols = []
     symbols = st.multiselect("Symbols", options, key="symbols", placeholder="All symbols")
-    chosen = [frames[s] for s in (symbols or options) if len(frames[s])] if frames else []
-    if not chosen:
+    names = [s for s in (symbols or options) if len(frames[s])] if frames else []
+    if not frames or not names:
         return {}
+    chosen = [frames[s] for s in names]
     lo = min(f.index[0] for f in chosen).date()
     hi = max(f.index[-1] for f in chosen).date()
-    fitted = form.fit_dates(S.get("dates"), lo, hi)
-    if S.get("dates") != fitted:
-        S.dates = fitted
+    stored = form.open_ends(S.get("dates"), S.get("date_bounds"))
+    fit = form.fit_date_range(stored, lo, hi, form.data_span_name(names))
+    S.date_bounds = (lo, hi)
+    if fit.note:
+        S.notices["dates"] = ("warning" if fit.overlaps else "error", fit.note)
+        # A range that misses the data is not run, even from a link: the user chooses.
+        S.hold = S.hold or (not fit.overlaps and S.applied is None)
+    if S.get("dates") != fit.dates:
+        S.dates = fit.dates
     picked = st.date_input(
         "Date range",
         value=(lo, hi),
@@ -191,6 +257,7 @@ def range_controls(frames: Frames | None) -> dict[str, str | None]:
         max_value=hi,
         key="dates",
         help="Limited to the selected symbols' data",
+        on_change=lambda: S.notices.pop("dates", None),
     )
     return form.date_settings(picked, lo, hi)
 
@@ -233,15 +300,18 @@ def param_control(uid: str, sid: str, p: Any) -> int | float | bool:
     return int(value) if p.kind is int else float(value)
 
 
-def strategy_controls(options: list[str]) -> tuple[list[StrategySpec], list[str]]:
-    """Draw one box per strategy; return their specs and the errors of invalid ones."""
+def strategy_controls(options: list[str]) -> tuple[list[StrategySpec], list[str], Any]:
+    """Draw one box per strategy; return their specs, the errors of invalid ones, and an
+    empty container at the top of the section for the weight summary and Run (filled once
+    every control is read, but shown above the boxes, in view while a slider moves)."""
     st.header("Strategies")
+    top = st.container()
     specs, errors = [], []
     labels = [(S.get(f"label_{row['uid']}") or "").strip() or row["name"] for row in S.rows]
     for row, sid in zip(list(S.rows), form.strategy_ids(labels), strict=True):
         uid, name = row["uid"], row["name"]
         with st.container(border=True):
-            st.markdown(f"**{sid}** · {CATALOGUE.describe(name)}")
+            st.markdown(f"**{sid}**", help=CATALOGUE.describe(name))
             weight = st.slider(
                 f"Weight of {sid}", 0.0, 1.0, step=0.01, format="%.2f", key=f"w_{uid}"
             )
@@ -277,29 +347,19 @@ def strategy_controls(options: list[str]) -> tuple[list[StrategySpec], list[str]
         format_func=lambda n: f"{n} — {CATALOGUE.describe(n)}",
     )
     c2.button("Add", key="add", on_click=add_strategy)
-    return specs, errors
+    return specs, errors, top
 
 
 def weight_summary(specs: list[StrategySpec], capital: float) -> bool:
     """Show the total weight and the cash remainder; return whether the weights can run."""
     check = check_weights([s.weight for s in specs])
-    c1, c2 = st.columns(2)
+    # The sidebar is narrow: smaller figures, so that "0.10 (10,000)" shows whole.
+    st.html(f"<style>{SIDEBAR_METRIC_CSS}</style>")
+    c1, c2 = st.columns([2, 3])
     c1.metric("Total weight", f"{check.total:.2f}")
-    c2.metric(
-        "Cash remainder",
-        f"{check.cash:.2f}",
-        f"{float(check.cash) * capital:,.0f}",
-        delta_color="off",
-    )
+    c2.metric("Cash remainder", cash_text(check, capital))
     if check.message:
         st.error(check.message)
-    st.button(
-        "Normalise to 100%",
-        key="normalise",
-        on_click=normalise,
-        disabled=not specs,
-        help="Scale the weights so that they sum to exactly 1.0",
-    )
     return check.ok
 
 
@@ -315,6 +375,24 @@ def headline(result: OrchestratorResult) -> None:
     final = figures["final_equity"]
     delta = f"{final - result.initial_capital:+,.0f}"
     last.metric(COLUMNS["final_equity"].label, f"{final:,.0f}", delta)
+
+
+def table_columns(frame: pd.DataFrame) -> dict[str, Any]:
+    """Column settings of a trades or breaches table: friendly headers, dates without a time
+    of day for daily bars, money with thousands separators and 2 decimals."""
+    config: dict[str, Any] = {}
+    for col in frame.columns:
+        label = TABLE_HEADERS.get(str(col), str(col))
+        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+            fmt = form.time_format(frame[col])
+            config[col] = st.column_config.DatetimeColumn(label, format=fmt)
+        elif col in MONEY_COLUMNS:
+            config[col] = st.column_config.NumberColumn(label, format="%,.2f")
+        elif col == "return_pct":
+            config[col] = st.column_config.NumberColumn(label, format="percent")
+        else:
+            config[col] = st.column_config.Column(label)
+    return config
 
 
 def trades_and_breaches(result: OrchestratorResult) -> None:
@@ -335,28 +413,38 @@ def trades_and_breaches(result: OrchestratorResult) -> None:
         )
         trades = report.select_trades(result.trades, by_strategy, by_symbol)
         st.caption(f"{len(trades):,} of {len(result.trades):,} trades")
-        st.dataframe(
-            trades,
-            hide_index=True,
-            column_config={
-                "return_pct": st.column_config.NumberColumn("return", format="percent"),
-                "pnl": st.column_config.NumberColumn(format="%.2f"),
-            },
-        )
+        st.dataframe(trades, hide_index=True, column_config=table_columns(trades))
     with breaches_tab:
         breaches = result.breaches
         if len(breaches):
             st.caption(f"{len(breaches):,} orders wanted more capital than their strategy had")
-            st.dataframe(breaches, hide_index=True)
+            st.dataframe(breaches, hide_index=True, column_config=table_columns(breaches))
         else:
             st.success("No capital breaches: every order fitted its strategy's capital.")
 
 
-def show_results(result: OrchestratorResult, spec: RunSpec, seconds: float) -> None:
-    if result.warnings:  # e.g. a symbol with fewer bars than a strategy's warm-up
-        st.warning("\n".join(f"- {note}" for note in result.warnings))
-    headline(result)
-    c1, c2, c3 = st.columns([2, 1, 3], vertical_alignment="center")
+def comparison(result: OrchestratorResult) -> None:
+    """The comparison table: the columns that fit, and every column one click away."""
+    table = result.comparison_table
+    height = 35 * (len(table) + 1) + 3
+    compact, full = comparison_view(table, COMPACT), comparison_view(table)
+    st.dataframe(compact, height=height, column_config=text_columns(compact.columns))
+    with st.expander(f"All metrics ({len(table.columns)} columns)"):
+        st.dataframe(full, height=height, column_config=text_columns(full.columns))
+
+
+def text_columns(columns: pd.Index) -> dict[str, Any]:
+    """Formatted figures are text: right-aligned, like numbers."""
+    return {str(c): st.column_config.TextColumn(str(c), alignment="right") for c in columns}
+
+
+def charts(result: OrchestratorResult) -> None:
+    """The equity, drawdown, correlation and capital charts, or notes saying why not."""
+    note = chart_note(result)
+    if note:
+        st.info(note)
+        return
+    c1, c2 = st.columns([2, 4], vertical_alignment="center")
     mode = c1.radio(
         "Equity shown as",
         ["currency", "percent"],
@@ -365,19 +453,32 @@ def show_results(result: OrchestratorResult, spec: RunSpec, seconds: float) -> N
         format_func={"currency": "Currency", "percent": "% return"}.get,
     )
     log = c2.checkbox("Log scale", key="eq_log")
-    c3.caption(
-        f"{len(result.strategy_ids)} strategies, {len(result.portfolio_equity):,} bars; "
-        f"backtest computed in {seconds:.2f} s"
-    )
     shown = cast(Literal["currency", "percent"], mode)
     st.plotly_chart(equity_figure(result, mode=shown, log=log), key="equity_chart", theme=None)
+
+
+def show_results(result: OrchestratorResult, spec: RunSpec, seconds: float) -> None:
+    if result.warnings:  # e.g. a symbol with fewer bars than a strategy's warm-up
+        st.warning("\n".join(f"- {note}" for note in result.warnings))
+    headline(result)
+    strategies, bars = len(result.strategy_ids), len(result.portfolio_equity)
+    st.caption(
+        f"{strategies} strateg{'y' if strategies == 1 else 'ies'}, {bars:,} "
+        f"bar{'' if bars == 1 else 's'}; backtest computed in {seconds:.2f} s"
+    )
+    charts(result)
     st.subheader("Comparison")
-    table = result.comparison_table
-    st.dataframe(format_comparison(table), height=35 * (len(table) + 1) + 3)
-    left, right = st.columns(2)
-    left.plotly_chart(drawdown_figure(result), key="drawdown_chart", theme=None)
-    right.plotly_chart(correlation_figure(result), key="correlation_chart", theme=None)
-    st.plotly_chart(capital_figure(result), key="capital_chart", theme=None)
+    comparison(result)
+    if not chart_note(result):
+        left, right = st.columns(2)
+        left.plotly_chart(drawdown_figure(result), key="drawdown_chart", theme=None)
+        note = correlation_note(result)
+        if note:
+            right.markdown("**Correlation of daily returns**")
+            right.info(note)
+        else:
+            right.plotly_chart(correlation_figure(result), key="correlation_chart", theme=None)
+        st.plotly_chart(capital_figure(result), key="capital_chart", theme=None)
     trades_and_breaches(result)
     st.subheader("Downloads")  # the files `orchestrator run --out` writes, made when clicked
     files = report.exports(result, spec, html=False)
@@ -395,41 +496,70 @@ def show_results(result: OrchestratorResult, spec: RunSpec, seconds: float) -> N
 # ---- the page ---------------------------------------------------------------------------------
 
 
+def run_controls(
+    specs: list[StrategySpec], row_errors: list[str], has_data: bool, settings: dict[str, Any]
+) -> tuple[RunSpec | None, str | None, bool]:
+    """The weight summary, any configuration error, Normalise and Run; return the
+    configuration (None when invalid), why it cannot run (None when it can) and whether Run
+    was clicked."""
+    uses_plugins = any(s.name in CATALOGUE.plugins for s in specs)
+    weights_ok = weight_summary(specs, float(settings["initial_capital"]))
+    if CATALOGUE.error:
+        st.error(CATALOGUE.error)
+    try:
+        current: RunSpec | None = RunSpec(
+            strategies=tuple(specs),
+            **settings,
+            plugin_dir=CATALOGUE.plugin_dir if uses_plugins else None,
+        )
+    except OrchestratorError as exc:
+        st.error(str(exc))
+        current = None
+    invalid = bool(row_errors) or current is None
+    why = form.blocker(len(specs), weights_ok, has_data, invalid)
+    st.button(
+        "Normalise to 100%",
+        key="normalise",
+        on_click=normalise,
+        disabled=not specs,
+        help="Scale the weights so that they sum to exactly 1.0",
+    )
+    clicked = st.button(
+        "Run",
+        key="run",
+        type="primary",
+        disabled=why is not None,
+        help=f"Disabled: {why}" if why else "Run this configuration",
+        width="stretch",
+    )
+    return current, why, clicked
+
+
+def show_notices() -> None:
+    """The link's corrections and the notes on settings changed to fit the data."""
+    for message in S.link_errors:
+        st.error(message)
+    show = {"error": st.error, "warning": st.warning, "info": st.info}
+    for level, message in S.notices.values():
+        show[level](message)
+
+
 def main() -> None:
     init_state()
     with st.sidebar:
         frames, data_key, settings = data_controls()
+        if frames:  # the uploaded files are back
+            S.notices.pop("upload", None)
         options = list(settings["symbols"] or (sorted(frames) if frames else []))
-        specs, row_errors = strategy_controls(options)
-        uses_plugins = any(s.name in CATALOGUE.plugins for s in specs)
-        if CATALOGUE.error:
-            st.error(CATALOGUE.error)
-        try:
-            current: RunSpec | None = RunSpec(
-                strategies=tuple(specs),
-                **settings,
-                plugin_dir=CATALOGUE.plugin_dir if uses_plugins else None,
-            )
-        except OrchestratorError as exc:
-            st.error(str(exc))
-            current = None
-        weights_ok = weight_summary(specs, float(settings["initial_capital"]))
-        invalid = bool(row_errors) or current is None
-        why = form.blocker(len(specs), weights_ok, frames is not None, invalid)
-        clicked = st.button(
-            "Run",
-            key="run",
-            type="primary",
-            disabled=why is not None,
-            help=f"Disabled: {why}" if why else "Run this configuration",
-        )
-    if current is not None and why is None and (clicked or S.applied is None):
+        specs, row_errors, top = strategy_controls(options)
+        with top:
+            current, why, clicked = run_controls(specs, row_errors, frames is not None, settings)
+    if clicked:
+        S.link_errors, S.notices, S.hold = [], {}, False
+    if current is not None and why is None and (clicked or (S.applied is None and not S.hold)):
         S.applied = (current, data_key)
-        if clicked:
-            S.link_errors = []
     st.title("Strategy Orchestrator")
-    for message in S.link_errors:
-        st.error(message)
+    show_notices()
     if S.applied is None:
         st.info(
             f"Fix the configuration in the sidebar ({why}), then press Run."

@@ -220,7 +220,7 @@ def _figures(result: OrchestratorResult) -> list[tuple[str, str]]:
         ("Equity curves", charts.equity_figure(result)),
         ("Drawdown", charts.drawdown_figure(result)),
         ("Correlation of daily returns", charts.correlation_figure(result)),
-        ("Capital used vs allocated", charts.capital_figure(result)),
+        ("Capital used vs capital available", charts.capital_figure(result)),
     ]
     out = []
     for i, (title, fig) in enumerate(figures):

@@ -20,13 +20,17 @@ from plotly.subplots import make_subplots
 from orchestrator.results import PORTFOLIO, OrchestratorResult
 
 __all__ = [
+    "MIN_BARS",
     "PORTFOLIO_COLOR",
     "capital_figure",
+    "chart_note",
     "correlation_figure",
+    "correlation_note",
     "daily_returns",
     "drawdown_figure",
     "drawdowns",
     "equity_figure",
+    "placeholder_figure",
     "returns_correlation",
     "strategy_colors",
 ]
@@ -47,6 +51,18 @@ _LAYOUT: dict[str, Any] = {
 }
 
 
+EQUITY_TITLE = "Equity: portfolio and strategies"
+DRAWDOWN_TITLE = "Drawdown (underwater)"
+CORRELATION_TITLE = "Correlation of daily returns"
+CAPITAL_TITLE = "Capital used vs capital available, per strategy"
+CAPITAL_SUBTITLE = (
+    "Shaded: capital used (market value of open positions) · solid line: capital available "
+    "(the strategy's equity) · dashed: initial allocation · ×: capital breach"
+)
+# A line chart needs this many bars; with fewer, a figure is a placeholder that says so.
+MIN_BARS = 2
+
+
 def _title(text: str) -> dict[str, Any]:
     """A title at the top left, above the legend (which sits just above the plot)."""
     return {"text": text, "x": 0.01, "xanchor": "left", "y": 0.985, "yanchor": "top"}
@@ -57,6 +73,59 @@ def strategy_colors(strategy_ids: Sequence[str]) -> dict[str, str]:
     colors = {sid: _PALETTE[i % len(_PALETTE)] for i, sid in enumerate(strategy_ids)}
     colors[PORTFOLIO] = PORTFOLIO_COLOR
     return colors
+
+
+def chart_note(result: OrchestratorResult) -> str | None:
+    """Why the run's curves cannot be charted (fewer than :data:`MIN_BARS` bars), or None."""
+    bars = len(result.portfolio_equity)
+    if bars >= MIN_BARS:
+        return None
+    return (
+        f"Not enough data to chart ({bars} bar{'' if bars == 1 else 's'}; a chart needs at "
+        f"least {MIN_BARS}): choose a longer date range."
+    )
+
+
+def correlation_note(result: OrchestratorResult) -> str | None:
+    """Why the correlation heatmap would say nothing, or None: it needs at least 2 strategies
+    and at least 2 days of returns that vary for 2 of them."""
+    ids = result.strategy_ids
+    if len(ids) < 2:
+        return (
+            f"Correlation needs at least 2 strategies; this run has {len(ids)}. Add a strategy "
+            "to see whether they diversify each other."
+        )
+    returns = daily_returns(result)
+    varying = returns.count() >= 2
+    varying &= returns.std(ddof=1).fillna(0.0) > 1e-15
+    n = int(varying.sum())
+    if n < 2:
+        days = len(returns) + 1
+        return (
+            f"Correlation needs daily returns that vary for at least 2 strategies; this run has "
+            f"{days} day{'' if days == 1 else 's'} of data and {n} "
+            f"{'strategy' if n == 1 else 'strategies'} with varying returns (a strategy that "
+            "never traded has flat returns)."
+        )
+    return None
+
+
+def placeholder_figure(title: str, note: str, height: int = 260) -> go.Figure:
+    """A figure with no data that says why: ``note`` in the middle, no axes."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=note, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+        font={"size": 14, "color": "#555555"},
+    )  # fmt: skip
+    fig.update_layout(
+        template="plotly_white",
+        title=_title(title),
+        height=height,
+        margin={"l": 20, "r": 20, "t": 50, "b": 20},
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+    )
+    return fig
 
 
 def _starts(result: OrchestratorResult) -> dict[str, float]:
@@ -100,6 +169,9 @@ def equity_figure(
     """
     if mode not in ("currency", "percent"):
         raise ValueError(f"mode must be 'currency' or 'percent'; found {mode!r}")
+    note = chart_note(result)
+    if note:
+        return placeholder_figure(EQUITY_TITLE, note)
     curves = result.equity_curves
     starts = _starts(result)
     colors = strategy_colors(result.strategy_ids)
@@ -127,7 +199,7 @@ def equity_figure(
         y_title, tickformat = "Return", ".0%"
     fig.update_layout(
         **_LAYOUT,
-        title=_title("Equity: portfolio and strategies"),
+        title=_title(EQUITY_TITLE),
         xaxis={"type": "date"},
         yaxis={"title": y_title, "type": "log" if log else "linear", "tickformat": tickformat},
     )
@@ -149,6 +221,9 @@ def drawdowns(result: OrchestratorResult) -> pd.DataFrame:
 def drawdown_figure(result: OrchestratorResult) -> go.Figure:
     """Plot the underwater curve (drawdown from the running peak) of the portfolio and of each
     strategy; the portfolio's is shaded."""
+    note = chart_note(result)
+    if note:
+        return placeholder_figure(DRAWDOWN_TITLE, note)
     dd = drawdowns(result)
     colors = strategy_colors(result.strategy_ids)
     fig = go.Figure()
@@ -162,7 +237,7 @@ def drawdown_figure(result: OrchestratorResult) -> go.Figure:
         )  # fmt: skip
     fig.update_layout(
         **_LAYOUT,
-        title=_title("Drawdown (underwater)"),
+        title=_title(DRAWDOWN_TITLE),
         xaxis={"type": "date"},
         yaxis={"title": "Drawdown", "tickformat": ".0%", "rangemode": "tozero"},
     )
@@ -170,13 +245,18 @@ def drawdown_figure(result: OrchestratorResult) -> go.Figure:
 
 
 def capital_figure(result: OrchestratorResult) -> go.Figure:
-    """Plot, per strategy (one panel each), the market value of its open positions against the
-    capital allocated to it, with each capital breach marked (an order that wanted more cash
-    than the strategy had; hover shows what was requested and allowed).
+    """Plot, per strategy (one panel each), the capital it uses (the market value of its open
+    positions, shaded) against the capital available to it: its equity (cash plus positions),
+    which grows and shrinks with its results; a thin dashed line marks its initial
+    allocation. Each capital breach (an order that wanted more cash than the strategy had;
+    hover shows what was requested and allowed) is marked on the positions line.
 
-    Per strategy the traces are named ``"<id> positions"``, ``"<id> allocated"`` and, when it
-    has any, ``"<id> breaches"``.
+    Per strategy the traces are named ``"<id> positions"``, ``"<id> equity"``,
+    ``"<id> initial allocation"`` and, when it has any, ``"<id> breaches"``.
     """
+    note = chart_note(result)
+    if note:
+        return placeholder_figure(CAPITAL_TITLE, note)
     ids = result.strategy_ids
     rows = max(len(ids), 1)
     fig = make_subplots(
@@ -190,28 +270,37 @@ def capital_figure(result: OrchestratorResult) -> go.Figure:
     for row, sid in enumerate(ids, start=1):
         sr = result.strategy_results[sid]
         value = sr.positions_value
+        equity = sr.equity_curve
         color = colors[sid]
         fig.add_trace(
             go.Scatter(
                 x=_ms(value.index), y=value.to_numpy(dtype=float), name=f"{sid} positions",
-                mode="lines", line={"color": color, "width": 1.3}, fill="tozeroy",
-                legendgroup=sid, hovertemplate=f"%{{y:,.0f}}<extra>{sid} positions</extra>",
+                mode="lines", line={"color": color, "width": 1.0}, fill="tozeroy",
+                showlegend=False,
+                hovertemplate=f"%{{y:,.0f}}<extra>{sid} capital used</extra>",
             ),
             row=row, col=1,
         )  # fmt: skip
-        if len(value):
-            fig.add_trace(
-                go.Scatter(
-                    x=_ms(value.index[[0, -1]]),
-                    y=[sr.allocated_capital, sr.allocated_capital],
-                    name=f"{sid} allocated", mode="lines", legendgroup=sid,
-                    line={"color": color, "width": 1.5, "dash": "dash"},
-                    hovertemplate=f"%{{y:,.0f}}<extra>{sid} allocated</extra>",
-                ),
-                row=row, col=1,
-            )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=_ms(equity.index), y=equity.to_numpy(dtype=float), name=f"{sid} equity",
+                mode="lines", line={"color": color, "width": 2.0}, showlegend=False,
+                hovertemplate=f"%{{y:,.0f}}<extra>{sid} capital available (equity)</extra>",
+            ),
+            row=row, col=1,
+        )  # fmt: skip
+        fig.add_trace(
+            go.Scatter(
+                x=_ms(equity.index[[0, -1]]),
+                y=[sr.allocated_capital, sr.allocated_capital],
+                name=f"{sid} initial allocation", mode="lines", showlegend=False,
+                line={"color": "#888888", "width": 1.0, "dash": "dash"},
+                hovertemplate=f"%{{y:,.0f}}<extra>{sid} initial allocation</extra>",
+            ),
+            row=row, col=1,
+        )  # fmt: skip
         breaches = sr.breaches
-        if len(breaches) and len(value):
+        if len(breaches):
             times = pd.DatetimeIndex(breaches["timestamp"])
             # The positions value at each breach's bar (or the last bar before it); several
             # breaches may share a bar.
@@ -227,19 +316,19 @@ def capital_figure(result: OrchestratorResult) -> go.Figure:
             ]  # fmt: skip
             fig.add_trace(
                 go.Scatter(
-                    x=_ms(times), y=at, name=f"{sid} breaches",
-                    mode="markers", legendgroup=sid, text=text,
+                    x=_ms(times), y=at, name=f"{sid} breaches", showlegend=False,
+                    mode="markers", text=text,
                     marker={"symbol": "x", "size": 8, "color": _BREACH_COLOR},
-                    hovertemplate=f"%{{text}}<extra>{sid} breach</extra>",
+                    hovertemplate=f"%{{text}}<extra>{sid} capital breach</extra>",
                 ),
                 row=row, col=1,
             )  # fmt: skip
-        fig.update_yaxes(tickformat=",.0f", row=row, col=1)
+        fig.update_yaxes(tickformat=",.0f", rangemode="tozero", row=row, col=1)
     fig.update_xaxes(type="date")
     fig.update_layout(
         **{**_LAYOUT, "hovermode": "closest"},
-        title=_title("Capital used (positions value) vs allocated; × marks a capital breach"),
-        height=140 + 170 * rows,
+        title={**_title(CAPITAL_TITLE), "subtitle": {"text": CAPITAL_SUBTITLE}},
+        height=160 + 170 * rows,
         showlegend=False,
     )
     return fig
@@ -276,8 +365,12 @@ def correlation_figure(result: OrchestratorResult) -> go.Figure:
     """Heatmap of :func:`returns_correlation`, values written in the cells; -1 red, +1 blue.
 
     Strategies that correlate little diversify each other; a blank cell is a strategy whose
-    returns never varied.
+    returns never varied. Without 2 strategies whose returns vary, a placeholder says so
+    (:func:`correlation_note`).
     """
+    note = correlation_note(result)
+    if note:
+        return placeholder_figure(CORRELATION_TITLE, note)
     corr = returns_correlation(result)
     ids = [str(c) for c in corr.columns]
     z = corr.to_numpy(dtype=float)
@@ -292,7 +385,7 @@ def correlation_figure(result: OrchestratorResult) -> go.Figure:
     )  # fmt: skip
     fig.update_layout(
         template="plotly_white",
-        title=_title("Correlation of daily returns"),
+        title=_title(CORRELATION_TITLE),
         margin={"l": 60, "r": 20, "t": 50, "b": 40},
         yaxis={"autorange": "reversed"},
         height=max(320, 120 + 60 * len(ids)),

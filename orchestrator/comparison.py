@@ -12,7 +12,7 @@ Pure pandas, no Streamlit and no plotly: importing this module stays light.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
@@ -26,12 +26,14 @@ __all__ = [
     "BEST_DIRECTION",
     "COLUMNS",
     "COLUMN_LABELS",
+    "COMPACT",
     "HEADLINE",
     "KINDS",
     "Column",
     "best_rows",
     "comparison_display",
     "comparison_styles",
+    "comparison_view",
     "format_comparison",
     "format_value",
     "headline_figures",
@@ -91,6 +93,20 @@ HEADLINE: tuple[str, ...] = (
     "sharpe_ratio",
     "max_drawdown",
     "num_trades",
+)
+# The columns a screen shows by default, narrow enough to fit beside a sidebar; the rest are
+# one click away (the full table).
+COMPACT: tuple[str, ...] = (
+    "weight",
+    "final_equity",
+    "total_return",
+    "cagr",
+    "sharpe_ratio",
+    "max_drawdown",
+    "num_trades",
+    "win_rate",
+    "exposure",
+    "total_costs",
 )
 _HIGHLIGHT = "background-color: #d4f4dd; font-weight: 600"
 
@@ -201,3 +217,16 @@ def format_comparison(table: pd.DataFrame) -> Any:
         for col in table.columns
     }
     return data.style.format(formatters).apply(lambda _: css, axis=None)
+
+
+def comparison_view(table: pd.DataFrame, columns: Sequence[str] | None = None) -> Any:
+    """Return a pandas ``Styler`` of the comparison table as text for a screen: the cells of
+    :func:`comparison_display` (so a missing value reads "–", never "None" or "nan"), styled by
+    :func:`comparison_styles`; ``columns`` (keys of :data:`COLUMNS`, in order) keeps only those
+    that the table has, e.g. :data:`COMPACT`."""
+    css = comparison_styles(table)  # on every column: a strategy without capital never wins
+    if columns is not None:
+        table = table[[c for c in columns if c in table.columns]]
+    shown = comparison_display(table)
+    css = css[list(shown.columns)]
+    return shown.style.apply(lambda _: css, axis=None)

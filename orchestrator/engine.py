@@ -232,7 +232,7 @@ class _Run:
                 si = index_of[name]
                 if isinstance(warmup, int) and len(self.data[si]) < warmup:
                     note = (
-                        f"{sid}: {name} has {len(self.data[si])} bars, fewer than the {warmup} "
+                        f"{sid}: {name} has {_bars(len(self.data[si]))}, fewer than the {warmup} "
                         f"it needs to warm up, so it cannot trade {name}"
                     )
                     self.warnings.append(note)
@@ -474,6 +474,10 @@ class _Run:
             config=config,
             warnings=tuple(self.warnings),
         )
+
+
+def _bars(n: int) -> str:
+    return f"{n} bar" if n == 1 else f"{n} bars"
 
 
 def _strategy_error(st: StrategyState | None, exc: Exception) -> StrategyError:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -23,16 +24,21 @@ from orchestrator.results import OrchestratorResult
 from orchestrator.spec import RunSpec
 
 __all__ = [
+    "DateFit",
     "blocker",
     "control_values",
+    "data_span_name",
     "date_settings",
+    "fit_date_range",
     "fit_dates",
     "fraction",
     "number_options",
+    "open_ends",
     "percent",
     "run_outcome",
     "run_settings",
     "strategy_ids",
+    "time_format",
 ]
 
 # The grid of the percent controls: four decimals of a percent.
@@ -93,16 +99,94 @@ def _date(value: object, default: dt.date) -> dt.date:
     return pd.Timestamp(value).date()  # type: ignore[arg-type]
 
 
-def fit_dates(stored: object, lo: dt.date, hi: dt.date) -> object:
-    """The date range to show: ``stored`` (a (start, end) pair of dates, ISO text or None for
-    an open end) fitted within the data's ``lo`` to ``hi``; anything else becomes the whole
-    range. A one-date tuple, the first click of a range being picked, is left as it is."""
+@dataclass(frozen=True)
+class DateFit:
+    """A date range fitted to the data: ``dates`` for the control; ``note`` says what was
+    changed (None when nothing asked for was changed); ``overlaps`` is False when the range
+    asked for has no day in the data at all (then ``dates`` is the whole data)."""
+
+    dates: object
+    note: str | None = None
+    overlaps: bool = True
+
+
+def _asked(start: object, end: object) -> str:
+    def text(value: object, open_end: str) -> str:
+        if value is None or value == "":
+            return open_end
+        return str(value.isoformat() if isinstance(value, dt.date) else value)
+
+    return f"{text(start, 'the start')} to {text(end, 'the end')}"
+
+
+def fit_date_range(stored: object, lo: dt.date, hi: dt.date, data: str = "the data") -> DateFit:
+    """Fit ``stored`` (a (start, end) pair of dates, ISO text or None for an open end) within
+    the data's ``lo`` to ``hi`` and say so when that changes a date that was asked for;
+    ``data`` names the data in the note (e.g. "ETH-USD has bars"). A range that misses the
+    data entirely becomes the whole data, with a note that it was refused (``overlaps``
+    False). Anything that is not a pair becomes the whole range, silently; a one-date tuple,
+    the first click of a range being picked, is left as it is."""
     if isinstance(stored, tuple) and len(stored) == 1:
+        return DateFit(stored)
+    if not (isinstance(stored, tuple | list) and len(stored) == 2):
+        return DateFit((lo, hi))
+    asked_start, asked_end = stored
+    try:
+        start, end = _date(asked_start, lo), _date(asked_end, hi)
+    except (ValueError, TypeError):
+        return DateFit((lo, hi), f"The date range {_asked(*stored)} is not a pair of dates; "
+                       f"using the whole data ({data} from {lo} to {hi}).")  # fmt: skip
+    span = f"{data} from {lo.isoformat()} to {hi.isoformat()}"
+    if start > hi or end < lo:
+        return DateFit(
+            (lo, hi),
+            f"No data in the date range {_asked(*stored)}: {span}. That range was not run; "
+            "the range is reset to the whole data: choose dates inside it and press Run.",
+            overlaps=False,
+        )
+    fitted_start = min(max(start, lo), hi)
+    fitted = (fitted_start, max(min(end, hi), fitted_start))
+    if fitted == (start, end):
+        return DateFit(fitted)
+    return DateFit(
+        fitted,
+        f"The date range {_asked(*stored)} was changed to {fitted[0].isoformat()} to "
+        f"{fitted[1].isoformat()} to fit the data: {span}.",
+    )
+
+
+def fit_dates(stored: object, lo: dt.date, hi: dt.date) -> object:
+    """The date range to show: :func:`fit_date_range` without its note."""
+    return fit_date_range(stored, lo, hi).dates
+
+
+def open_ends(stored: object, bounds: object) -> object:
+    """``stored`` with each end that sits on the earlier data's ``bounds`` (lo, hi) made
+    open (None), so that a range that covered the whole data keeps covering it when the
+    data (the chosen symbols) change, instead of being cut to the old bounds."""
+    if not (isinstance(stored, tuple) and len(stored) == 2 and isinstance(bounds, tuple)):
         return stored
-    start, end = stored if isinstance(stored, tuple) and len(stored) == 2 else (lo, hi)
-    start = min(max(_date(start, lo), lo), hi)
-    end = max(min(_date(end, hi), hi), start)
-    return start, end
+    start, end = stored
+    return (None if start == bounds[0] else start, None if end == bounds[1] else end)
+
+
+def data_span_name(symbols: Sequence[str]) -> str:
+    """How a note names the chosen symbols' data: "ETH-USD has bars", "AAPL and MSFT have
+    bars", "the 10 symbols have bars"."""
+    if len(symbols) == 1:
+        return f"{symbols[0]} has bars"
+    if len(symbols) <= 3:
+        return f"{', '.join(symbols[:-1])} and {symbols[-1]} have bars"
+    return f"the {len(symbols)} chosen symbols have bars"
+
+
+def time_format(times: object) -> str:
+    """A table's date-time display format (moment.js tokens) for ``times``: the date alone
+    when every time is midnight (daily bars), else the date and the minute."""
+    index = pd.DatetimeIndex(pd.Series(times, dtype="datetime64[ns]").dropna())
+    if len(index) and (index != index.normalize()).any():
+        return "YYYY-MM-DD HH:mm"
+    return "YYYY-MM-DD"
 
 
 def date_settings(picked: object, lo: dt.date, hi: dt.date) -> dict[str, str | None]:

@@ -22,9 +22,16 @@ __all__ = ["DATA_CHOICES", "coerce_param", "is_link", "share_query", "spec_from_
 DATA_CHOICES = ("demo", "upload")
 
 
-def is_link(query: Mapping[str, object]) -> bool:
-    """Whether a query string carries a run configuration (at least one strategy ``s1``...)."""
-    return any(k.startswith("s") and k[1:].isdigit() for k in query)
+def is_link(query: Mapping[str, Any]) -> bool:
+    """Whether a query string carries a run configuration: a strategy (``s1``...) or any run
+    setting that differs from the default (a query the spec cannot read counts too, so that
+    the page can say what is wrong with it)."""
+    if any(k.startswith("s") and k[1:].isdigit() for k in query):
+        return True
+    try:
+        return RunSpec.from_query(query) != RunSpec()
+    except OrchestratorError:
+        return True
 
 
 def share_query(spec: RunSpec) -> dict[str, str]:
@@ -88,4 +95,11 @@ def spec_from_link(
         if weight != Decimal(s.weight):
             messages.append(f"{s.name}: weight {s.weight} is outside 0 to 1; using {weight}")
         kept.append(replace(s, weight=str(weight), params=params, plugin=None))
+    if not spec.strategies:
+        names = ", ".join(s.name for s in DEFAULT_SPEC.strategies)
+        messages.append(
+            f"The link names no strategies (s1=NAME;w=WEIGHT...); the default portfolio's "
+            f"strategies ({names}) are used with the link's other settings"
+        )
+        kept = list(DEFAULT_SPEC.strategies)
     return replace(spec, data=data, strategies=tuple(kept), plugin_dir=None), messages

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from orchestrator.errors import ConfigError
 from orchestrator.models import to_decimal
 
-__all__ = ["STEP", "WeightCheck", "check_weights", "normalise_weights", "to_weight"]
+__all__ = ["STEP", "WeightCheck", "cash_text", "check_weights", "normalise_weights", "to_weight"]
 
 STEP = Decimal("0.01")
 ONE = Decimal(1)
@@ -87,3 +87,8 @@ def normalise_weights(weights: Sequence[object], step: Decimal = STEP) -> list[D
     largest = max(range(len(values)), key=lambda i: (values[i], -i))
     scaled[largest] += ONE - sum(scaled, Decimal(0))
     return scaled
+
+
+def cash_text(check: WeightCheck, capital: float) -> str:
+    """The cash remainder as a weight and in money, plainly: ``"0.10 (10,000)"``."""
+    return f"{check.cash:.2f} ({float(check.cash) * capital:,.0f})"

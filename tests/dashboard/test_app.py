@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orchestrator.comparison import COLUMN_LABELS
+from orchestrator.comparison import COLUMN_LABELS, COMPACT, comparison_display
 from orchestrator.data import synthetic
 from orchestrator.results import PORTFOLIO
 from orchestrator.spec import DEFAULT_SPEC, RunSpec, StrategySpec
@@ -66,12 +66,28 @@ def _metric(at: AppTest, label: str) -> str:
     return str(next(m.value for m in at.metric if m.label == label))
 
 
+def _table_with(at: AppTest, column: str) -> Any:
+    """The first table on the page that has ``column`` (tables have no keys)."""
+    return next(d for d in at.dataframe if column in d.value.columns)
+
+
 def _comparison(at: AppTest) -> pd.DataFrame:
+    """The full comparison table (under "All metrics"): every figure as the screen shows it."""
+    return _table_with(at, COLUMN_LABELS["allocated_capital"]).value
+
+
+def _compact(at: AppTest) -> pd.DataFrame:
     return at.dataframe[0].value
 
 
+def _column_config(table: Any) -> dict[str, Any]:
+    return dict(json.loads(table.proto.columns))
+
+
 def _assert_same_table(shown: pd.DataFrame, expected: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(shown, expected.rename(columns=COLUMN_LABELS), check_names=False)
+    """Every figure of the core API's table, formatted as the screen shows it (the screen
+    shows text: a missing value is "–", never "None" or "nan")."""
+    pd.testing.assert_frame_equal(shown, comparison_display(expected), check_names=False)
 
 
 @pytest.fixture(scope="module")
@@ -119,16 +135,39 @@ def test_dashboard_default_comparison_equals_core_api(default_app: AppTest) -> N
 
 def test_dashboard_trades_filter_by_strategy_and_symbol(default_app: AppTest) -> None:
     at = _app()
-    trades = at.dataframe[1].value
+    trades = _table_with(at, "entry_time").value
     assert set(trades["strategy_id"]) == set(DEFAULT_IDS)
     at.multiselect(key="f_strategy").set_value(["rsi_reversion"]).run()
-    assert set(at.dataframe[1].value["strategy_id"]) == {"rsi_reversion"}
+    assert set(_table_with(at, "entry_time").value["strategy_id"]) == {"rsi_reversion"}
     at.multiselect(key="f_symbol").set_value(["MSFT"]).run()
-    shown = at.dataframe[1].value
+    shown = _table_with(at, "entry_time").value
     assert set(shown["symbol"]) == {"MSFT"}
     expected = trades[(trades["strategy_id"] == "rsi_reversion") & (trades["symbol"] == "MSFT")]
     assert len(shown) == len(expected) > 0
-    assert at.dataframe[2].value.columns[:3].tolist() == ["timestamp", "strategy_id", "symbol"]
+    breaches = _table_with(at, "requested").value
+    assert breaches.columns[:3].tolist() == ["timestamp", "strategy_id", "symbol"]
+
+
+def test_dashboard_trades_and_breaches_read_friendly(default_app: AppTest) -> None:
+    trades = _column_config(_table_with(default_app, "entry_time"))
+    assert trades["strategy_id"]["label"] == "Strategy"
+    assert trades["pnl"] == {"label": "P&L", "type_config": {"type": "number", "format": "%,.2f"}}
+    # Daily bars: dates without a time of day.
+    assert trades["entry_time"]["type_config"]["format"] == "YYYY-MM-DD"
+    breaches = _column_config(_table_with(default_app, "requested"))
+    assert breaches["timestamp"]["label"] == "Time"
+    assert breaches["requested"]["type_config"]["format"] == "%,.2f"
+
+
+def test_dashboard_comparison_compact_columns_and_all_metrics(default_app: AppTest) -> None:
+    compact = _compact(default_app)
+    assert list(compact.columns) == [COLUMN_LABELS[c] for c in COMPACT]
+    full = _comparison(default_app)
+    assert list(full.columns) == list(COLUMN_LABELS.values())
+    pd.testing.assert_frame_equal(compact, full[list(compact.columns)])
+    assert "All metrics (19 columns)" in [e.label for e in default_app.expander]
+    config = _column_config(default_app.dataframe[0])
+    assert config["Sharpe"]["alignment"] == "right"
 
 
 def test_dashboard_downloads_offered(default_app: AppTest) -> None:
@@ -160,7 +199,8 @@ def test_dashboard_weights_over_one_error_and_run_disabled() -> None:
     assert at.button(key="run").disabled
     assert any("fix them first (weights total more than 1.0)" in i.value for i in at.info)
     assert _metric(at, "Total weight") == "1.30"
-    assert _metric(at, "Cash remainder") == "-0.30"
+    # Deliberately changed: the amount is part of the value, not a change-arrow delta.
+    assert _metric(at, "Cash remainder") == "-0.30 (-30,000)"
 
 
 def test_dashboard_normalise_sums_to_exactly_one_and_enables_run() -> None:
@@ -183,16 +223,18 @@ def test_dashboard_035_plus_065_counts_as_exactly_one() -> None:
     at.slider(key=f"w_{uids[1]}").set_value(0.65).run()
     _ok(at)
     assert _metric(at, "Total weight") == "1.00"
-    assert _metric(at, "Cash remainder") == "0.00"
+    assert _metric(at, "Cash remainder") == "0.00 (0)"
     assert at.button(key="run").disabled is False
 
 
 def test_dashboard_cash_remainder_updates_as_slider_moves() -> None:
     at = _app()
-    assert _metric(at, "Cash remainder") == "0.10"  # 0.4 + 0.3 + 0.2 leaves 0.1 as cash
+    # 0.4 + 0.3 + 0.2 leaves 0.1 as cash; the amount shows plainly, not as a delta.
+    assert _metric(at, "Cash remainder") == "0.10 (10,000)"
+    assert not next(m for m in at.metric if m.label == "Cash remainder").proto.delta
     at.slider(key=f"w_{_uids(at)[1]}").set_value(0.1).run()
     assert _metric(at, "Total weight") == "0.70"
-    assert _metric(at, "Cash remainder") == "0.30"
+    assert _metric(at, "Cash remainder") == "0.30 (30,000)"
 
 
 # ---- run, add, remove -------------------------------------------------------------------------
@@ -342,12 +384,126 @@ def test_dashboard_link_to_uploaded_data_asks_for_the_files() -> None:
     assert not at.exception
     assert at.radio(key="source").value == "upload"
     assert any("no data: upload CSV or Parquet files" in i.value for i in at.info)
+    assert any("This link was made from uploaded files" in i.value for i in at.info)
+    assert any("upload them again" in i.value for i in at.info)
 
 
 def test_dashboard_link_cannot_point_at_server_files() -> None:
     at = _app({"data": "/etc", "s1": "macd;w=0.5"})
     assert "the dashboard uses the demo or uploads" in _errors(at)
     assert at.radio(key="source").value == "demo"
+
+
+def test_dashboard_link_dates_outside_the_data_refused_with_error() -> None:
+    # ETH-USD's demo data run 2017-11-09 to 2020-01-17.
+    query = {"symbols": "ETH-USD", "start": "2010-01-01", "end": "2012-01-01",
+             "s1": "sma_crossover;w=0.5"}  # fmt: skip
+    at = _app(query)
+    assert not at.exception
+    message = _errors(at)
+    assert "No data in the date range 2010-01-01 to 2012-01-01" in message
+    assert "ETH-USD has bars from 2017-11-09 to 2020-01-17" in message
+    assert "was not run" in message
+    assert not at.get("plotly_chart")  # nothing was run on a clamped one-bar range
+    assert any("Press Run" in i.value for i in at.info)
+    assert at.date_input(key="dates").value == (pd.Timestamp("2017-11-09").date(),
+                                                pd.Timestamp("2020-01-17").date())  # fmt: skip
+    # The rest of the page works: Run runs the whole data and the error goes.
+    at.button(key="run").click().run()
+    _ok(at)
+    assert _trace_names(at) == [PORTFOLIO, "sma_crossover"]
+    assert "start" not in at.query_params
+
+
+def test_dashboard_link_start_after_the_data_refused() -> None:
+    at = _app({"symbols": "ETH-USD", "start": "2030-01-01", "s1": "sma_crossover;w=0.5"})
+    assert "No data in the date range 2030-01-01 to the end" in _errors(at)
+    assert not at.get("plotly_chart")
+
+
+def test_dashboard_link_dates_partly_outside_the_data_warn() -> None:
+    query = {"symbols": "ETH-USD", "start": "2016-01-01", "end": "2018-06-29",
+             "s1": "sma_crossover;w=0.5"}  # fmt: skip
+    at = _app(query)
+    _ok(at)
+    notes = "\n".join(w.value for w in at.warning)
+    assert (
+        "The date range 2016-01-01 to 2018-06-29 was changed to 2017-11-09 to 2018-06-29 to fit "
+        "the data: ETH-USD has bars from 2017-11-09 to 2020-01-17." in notes
+    )
+    assert _trace_names(at) == [PORTFOLIO, "sma_crossover"]
+    assert at.query_params["end"] == "2018-06-29"
+
+
+def test_dashboard_changed_symbols_keep_whole_range_and_warn_when_cut() -> None:
+    at = _app({"s1": "macd;w=0.5"})  # no dates: the whole data
+    at.multiselect(key="symbols").set_value(["BTC-USD"]).run()  # 2014-11-28 to 2020-01-17
+    assert not any("date range" in w.value for w in at.warning)  # the whole range follows
+    assert not at.error
+    assert at.date_input(key="dates").value == (pd.Timestamp("2014-11-28").date(),
+                                                pd.Timestamp("2020-01-17").date())  # fmt: skip
+    at.date_input(key="dates").set_value((pd.Timestamp("2015-01-05").date(),
+                                          pd.Timestamp("2018-01-05").date())).run()  # fmt: skip
+    at.multiselect(key="symbols").set_value(["ETH-USD"]).run()  # from 2017-11-09
+    notes = "\n".join(w.value for w in at.warning)
+    assert (
+        "The date range 2015-01-05 to 2018-01-05 was changed to 2017-11-09 to 2018-01-05" in notes
+    )
+    at.date_input(key="dates").set_value((pd.Timestamp("2018-03-01").date(),
+                                          pd.Timestamp("2018-06-01").date())).run()  # fmt: skip
+    assert not any("date range" in w.value for w in at.warning)  # the user's own change
+    at.multiselect(key="symbols").set_value(["IBM"]).run()  # until 2013-03-01: no overlap
+    assert "No data in the date range 2018-03-01 to 2018-06-01: IBM has bars" in _errors(at)
+    assert not at.exception
+
+
+def test_dashboard_one_bar_run_shows_notes_not_broken_charts() -> None:
+    at = _app({"symbols": "ETH-USD", "start": "2020-01-17", "s1": "sma_crossover;w=0.5"})
+    assert not at.exception
+    assert not at.error
+    assert not at.get("plotly_chart")
+    notes = "\n".join(i.value for i in at.info)
+    assert "Not enough data to chart (1 bar" in notes
+    for table in (_compact(at), _comparison(at)):
+        cells = set(table.to_numpy().ravel())
+        assert "–" in cells  # e.g. the Sharpe ratio of one bar
+        assert not cells & {"None", "nan", "NaN", None}
+
+
+def test_dashboard_one_strategy_correlation_note() -> None:
+    at = _app({"symbols": "AAPL", "s1": "macd;w=0.5"})
+    _ok(at)
+    assert "correlation_chart" not in _charts(at)
+    assert {"equity_chart", "drawdown_chart", "capital_chart"} <= set(_charts(at))
+    assert any("Correlation needs at least 2 strategies; this run has 1" in i.value
+               for i in at.info)  # fmt: skip
+
+
+def test_dashboard_link_unknown_symbol_is_named() -> None:
+    at = _app({"symbols": "FOO,AAPL", "s1": "macd;w=0.5"})
+    assert not at.exception
+    assert not at.error
+    notes = "\n".join(w.value for w in at.warning)
+    assert "Symbol(s) FOO not in the demo dataset, so left out" in notes
+    assert at.multiselect(key="symbols").value == ["AAPL"]
+    assert at.query_params["symbols"] == "AAPL"
+
+
+def test_dashboard_link_without_strategies_says_default_is_used() -> None:
+    at = _app({"symbols": "AAPL", "start": "2010-01-04"})
+    assert not at.exception
+    assert "The link names no strategies" in _errors(at)
+    assert _trace_names(at) == [PORTFOLIO, *DEFAULT_IDS]
+    assert at.multiselect(key="symbols").value == ["AAPL"]  # the link's other settings stay
+    assert at.query_params["start"] == "2010-01-04"
+
+
+def test_dashboard_all_symbols_range_leaves_out_symbols_with_a_warning() -> None:
+    at = _app({"start": "2018-01-02", "s1": "macd;w=0.5", "s2": "momentum;w=0.5"})
+    _ok(at)
+    notes = "\n".join(w.value for w in at.warning)
+    assert "IBM left out: it has no bars from 2018-01-02 to the end" in notes
+    assert _trace_names(at) == [PORTFOLIO, "macd", "momentum"]
 
 
 # ---- uploads ----------------------------------------------------------------------------------
@@ -393,6 +549,20 @@ def test_dashboard_bad_uploads_named_and_good_file_still_used() -> None:
     at.button(key="run").click().run()
     assert not at.exception
     assert _trace_names(at) == [PORTFOLIO, *DEFAULT_IDS]
+
+
+def test_dashboard_upload_link_reopens_once_the_files_are_uploaded_again() -> None:
+    frames = synthetic(["AAA", "BBB"], bars=300, seed=5)
+    at = _app({"data": "upload", "symbols": "BBB", "s1": "macd;w=0.5"})
+    assert any("upload them again" in i.value for i in at.info)
+    at.file_uploader(key="uploads").set_value(
+        [("AAA.csv", _csv(frames["AAA"]), "text/csv"), ("BBB.csv", _csv(frames["BBB"]), "text/csv")]
+    ).run()
+    _ok(at)
+    assert not any("upload them again" in i.value for i in at.info)
+    assert at.multiselect(key="symbols").value == ["BBB"]  # the link's symbols, kept waiting
+    assert _trace_names(at) == [PORTFOLIO, "macd"]
+    assert at.query_params["symbols"] == "BBB"
 
 
 def test_dashboard_only_bad_uploads_disable_run() -> None:

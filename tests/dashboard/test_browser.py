@@ -84,6 +84,12 @@ def _traces_when(page: Any, names: list[str]) -> list[tuple[str, int]]:
         page.wait_for_timeout(200)
 
 
+def _top(locator: Any) -> float:
+    box = locator.bounding_box()
+    assert box is not None, f"{locator} is not on screen"
+    return float(box["y"])
+
+
 def _lines(page: Any, chart: int = 0) -> int:
     plot = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').nth(chart)
     return int(plot.locator(".scatterlayer path.js-line").count())
@@ -116,6 +122,12 @@ def test_browser_weights_error_fix_and_run_draws_charts_and_table(page: Any) -> 
     run = page.get_by_role("button", name="Run", exact=True)
     expect(run).to_be_disabled()
     expect(page.get_by_text("fix them first (weights total more than 1.0)")).to_be_visible()
+    # The total, the error and Run sit at the top of the Strategies section, above the
+    # sliders, so they stay in view while the first slider moves.
+    first = page.get_by_role("slider", name=f"Weight of {DEFAULT_IDS[0]}")
+    assert _top(run) < _top(first)
+    assert _top(error) < _top(first)
+    assert _top(page.get_by_text("Total weight", exact=True)) < _top(first)
     error.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-weights-error.png"))
@@ -144,6 +156,10 @@ def test_browser_weights_error_fix_and_run_draws_charts_and_table(page: Any) -> 
     expect(table).to_be_visible()
     expect(page.get_by_test_id("glide-cell-0-3")).to_have_text("momentum", timeout=TIMEOUT)
     expect(page.get_by_test_id("glide-cell-0-4")).to_have_text("Portfolio", timeout=TIMEOUT)
+    # The compact table fits: its last column (Costs) is on screen without scrolling.
+    scroller = table.locator(".dvn-scroller")
+    overflow = scroller.evaluate("el => el.scrollWidth - el.clientWidth")
+    assert overflow <= 1, f"the comparison table scrolls sideways by {overflow} px"
 
     page.screenshot(path=str(ARTIFACTS / "dashboard.png"))
 

@@ -8,8 +8,11 @@ import pytest
 
 from orchestrator import StrategyOrchestrator
 from orchestrator.charts import (
+    CAPITAL_SUBTITLE,
     capital_figure,
+    chart_note,
     correlation_figure,
+    correlation_note,
     daily_returns,
     drawdown_figure,
     drawdowns,
@@ -149,16 +152,26 @@ def test_drawdown_figure_shades_portfolio_only(result: OrchestratorResult) -> No
 # ---- capital ----------------------------------------------------------------------------------
 
 
-def test_capital_figure_positions_allocated_and_breaches(result: OrchestratorResult) -> None:
+def test_capital_figure_positions_against_equity_and_breaches(result: OrchestratorResult) -> None:
+    # Deliberately changed: capital available is the strategy's equity over time (it used to
+    # be a flat line at the initial allocation), which stays as a thin dashed reference.
     fig = capital_figure(result)
     names = [t.name for t in fig.data]
     assert names == [
-        "hold positions", "hold allocated", "hold breaches",
-        "flip positions", "flip allocated", "flip#2 positions", "flip#2 allocated",
+        "hold positions", "hold equity", "hold initial allocation", "hold breaches",
+        "flip positions", "flip equity", "flip initial allocation",
+        "flip#2 positions", "flip#2 equity", "flip#2 initial allocation",
     ]  # fmt: skip
     hold = result.strategy_results["hold"]
     np.testing.assert_allclose(_y(fig, "hold positions"), hold.positions_value.to_numpy())
-    np.testing.assert_array_equal(_y(fig, "hold allocated"), [50_000.0, 50_000.0])
+    np.testing.assert_allclose(_y(fig, "hold equity"), hold.equity_curve.to_numpy())
+    np.testing.assert_array_equal(_y(fig, "hold initial allocation"), [50_000.0, 50_000.0])
+    dashed = next(t for t in fig.data if t.name == "hold initial allocation")
+    assert dashed.line.dash == "dash"
+    assert dashed.line.width <= 1.0
+    # Positions never exceed the equity that funds them (no leverage), so the chart shows no
+    # false over-allocation as the equity compounds.
+    assert (hold.positions_value.to_numpy() <= hold.equity_curve.to_numpy() + 1e-6).all()
     marks = next(t for t in fig.data if t.name == "hold breaches")
     assert len(marks.x) == len(hold.breaches) > 0
     # Each mark sits on the positions value at the breach's bar.
@@ -167,6 +180,12 @@ def test_capital_figure_positions_allocated_and_breaches(result: OrchestratorRes
     assert "BBB: wanted" in marks.text[0]
     assert "(dropped)" in marks.text[0]
     assert [a.text for a in fig.layout.annotations] == ["hold", "flip", "flip#2"]
+    # The title says exactly what is drawn.
+    assert "capital available" in fig.layout.title.text
+    assert fig.layout.title.subtitle.text == CAPITAL_SUBTITLE
+    for words in ("market value of open positions", "the strategy's equity",
+                  "initial allocation", "capital breach"):  # fmt: skip
+        assert words in CAPITAL_SUBTITLE
 
 
 def test_capital_figure_breaches_sharing_a_bar_each_marked() -> None:
@@ -216,3 +235,43 @@ def test_correlation_figure_heatmap_values_and_labels(result: OrchestratorResult
     assert (heat.zmin, heat.zmax) == (-1.0, 1.0)
     assert heat.text[0][0] == "1.00"
     assert heat.text[2][2] == ""
+
+
+# ---- too little data ----------------------------------------------------------------------------
+
+
+def _placeholder_text(fig: object) -> str:
+    assert not fig.data  # type: ignore[attr-defined]
+    (note,) = fig.layout.annotations  # type: ignore[attr-defined]
+    return str(note.text)
+
+
+def test_figures_of_one_bar_are_placeholders_that_say_why() -> None:
+    one = _run(n=1)
+    assert len(one.portfolio_equity) == 1
+    note = chart_note(one)
+    assert note is not None
+    assert note.startswith("Not enough data to chart (1 bar;")
+    for fig in (equity_figure(one), drawdown_figure(one), capital_figure(one)):
+        assert _placeholder_text(fig) == note
+        assert fig.layout.xaxis.visible is False  # no tick labels such as 23:59:59.9995
+
+
+def test_chart_note_none_from_two_bars(result: OrchestratorResult) -> None:
+    assert chart_note(_run(n=2)) is None
+    assert chart_note(result) is None
+
+
+def test_correlation_note_needs_two_strategies_with_varying_returns(
+    result: OrchestratorResult,
+) -> None:
+    assert correlation_note(result) is None
+    single = StrategyOrchestrator([(_Flip(), "0.5")], 100_000).run({"AAA": _frame(1)})
+    note = correlation_note(single)
+    assert note is not None
+    assert "at least 2 strategies; this run has 1" in note
+    assert _placeholder_text(correlation_figure(single)) == note
+    short = _run(n=2)  # one day of returns: nothing varies
+    note = correlation_note(short)
+    assert note is not None
+    assert "2 days of data and 0 strategies with varying returns" in note

@@ -11,10 +11,12 @@ from orchestrator.comparison import (
     BEST_DIRECTION,
     COLUMN_LABELS,
     COLUMNS,
+    COMPACT,
     HEADLINE,
     best_rows,
     comparison_display,
     comparison_styles,
+    comparison_view,
     format_comparison,
     format_value,
     headline_figures,
@@ -154,3 +156,37 @@ def test_format_comparison_keeps_numbers_and_formats_text(result: OrchestratorRe
     html = styler.to_html()
     assert "30.00%" in html  # sma_crossover's weight
     assert "background-color: #d4f4dd" in html
+
+
+def test_comparison_view_text_with_dash_for_missing_compact_columns(
+    result: OrchestratorResult,
+) -> None:
+    table = result.comparison_table.copy()
+    table.loc["buy_and_hold", "sharpe_ratio"] = math.nan
+    table["win_rate"] = table["win_rate"].astype(object)
+    table.loc["buy_and_hold", "win_rate"] = None
+    styler = comparison_view(table, COMPACT)
+    shown = styler.data
+    assert list(shown.columns) == [COLUMN_LABELS[c] for c in COMPACT]
+    assert shown.loc["buy_and_hold", "Sharpe"] == "–"
+    assert shown.loc["buy_and_hold", "Win rate"] == "–"
+    assert not set(shown.to_numpy().ravel()) & {"None", "nan", "NaN", None}
+    assert shown.loc["sma_crossover", "Weight"] == "30.00%"
+    html = styler.to_html()
+    assert "background-color: #d4f4dd" in html
+    full = comparison_view(table).data
+    assert list(full.columns) == list(COLUMN_LABELS.values())
+
+
+def test_comparison_view_best_ignores_strategy_without_capital_even_when_compact() -> None:
+    table = pd.DataFrame(
+        {"allocated_capital": [0.0, 1000.0], "total_return": [0.0, -0.1], "weight": [0.0, 1.0]},
+        index=pd.Index(["idle", "loser"], name="strategy_id"),
+    )
+    styler = comparison_view(table, ["weight", "total_return"])
+    html = styler.to_html()
+    # The idle strategy's 0 % is not "best": it had no capital; the loser is the only contender.
+    assert list(styler.data.columns) == ["Weight", "Total return"]
+    assert html.count("#d4f4dd") == 1
+    css = styler._compute().ctx  # (row, col) -> [(prop, value)]
+    assert ("background-color", "#d4f4dd") in css[(1, 1)]

@@ -94,7 +94,9 @@ def test_run_settings_no_symbols_means_all() -> None:
         ((None, None), (LO, HI)),
         (("2011-02-01", None), (dt.date(2011, 2, 1), HI)),
         ((dt.date(2000, 1, 1), dt.date(2030, 1, 1)), (LO, HI)),  # clamped into the data
-        (("2013-05-01", "2014-01-01"), (HI, HI)),  # wholly after the data: its last day
+        # Deliberately changed: a range wholly after the data is refused and becomes the whole
+        # data (it used to become the data's last day, a one-bar run).
+        (("2013-05-01", "2014-01-01"), (LO, HI)),
         ((dt.date(2012, 1, 1), dt.date(2011, 1, 1)), (dt.date(2012, 1, 1),) * 2),
         ("garbage", (LO, HI)),
         (None, (LO, HI)),
@@ -106,6 +108,70 @@ def test_fit_dates_fits_any_stored_range_into_the_data(stored: object, expected:
 
 def test_fit_dates_leaves_a_range_being_picked_alone() -> None:
     assert form.fit_dates((dt.date(2011, 1, 1),), LO, HI) == (dt.date(2011, 1, 1),)
+
+
+def test_fit_date_range_whole_or_open_range_says_nothing() -> None:
+    assert form.fit_date_range((None, None), LO, HI) == form.DateFit((LO, HI))
+    assert form.fit_date_range((LO, HI), LO, HI, "AAPL has bars") == form.DateFit((LO, HI))
+    inside = (dt.date(2011, 1, 3), dt.date(2011, 6, 1))
+    assert form.fit_date_range(inside, LO, HI) == form.DateFit(inside)
+
+
+def test_fit_date_range_cut_to_the_data_says_what_was_asked_and_what_the_data_has() -> None:
+    fit = form.fit_date_range(("2009-01-01", "2011-06-01"), LO, HI, "ETH-USD has bars")
+    assert fit.dates == (LO, dt.date(2011, 6, 1))
+    assert fit.overlaps
+    assert fit.note == (
+        "The date range 2009-01-01 to 2011-06-01 was changed to 2010-01-04 to 2011-06-01 to "
+        "fit the data: ETH-USD has bars from 2010-01-04 to 2012-12-31."
+    )
+
+
+@pytest.mark.parametrize(
+    ("stored", "asked"),
+    [
+        (("2000-01-01", "2002-01-01"), "2000-01-01 to 2002-01-01"),  # before the data
+        (("2030-01-01", None), "2030-01-01 to the end"),  # after it, open end
+        ((None, "2001-01-01"), "the start to 2001-01-01"),
+    ],
+)
+def test_fit_date_range_without_overlap_refused_whole_data(stored: object, asked: str) -> None:
+    fit = form.fit_date_range(stored, LO, HI, "IBM has bars")
+    assert fit.dates == (LO, HI)
+    assert not fit.overlaps
+    assert fit.note is not None
+    assert fit.note.startswith(f"No data in the date range {asked}: IBM has bars from 2010-01-04")
+    assert "was not run" in fit.note
+
+
+def test_fit_date_range_unreadable_dates_whole_data_with_note() -> None:
+    fit = form.fit_date_range(("someday", None), LO, HI)
+    assert fit.dates == (LO, HI)
+    assert fit.note is not None
+    assert "someday" in fit.note
+
+
+def test_open_ends_ends_on_the_old_bounds_become_open() -> None:
+    old = (LO, HI)
+    assert form.open_ends((LO, HI), old) == (None, None)
+    assert form.open_ends((LO, dt.date(2011, 1, 3)), old) == (None, dt.date(2011, 1, 3))
+    assert form.open_ends(("2011-01-03", None), None) == ("2011-01-03", None)
+    assert form.open_ends((LO,), old) == (LO,)  # a range being picked
+
+
+def test_data_span_name_names_few_symbols_counts_many() -> None:
+    assert form.data_span_name(["ETH-USD"]) == "ETH-USD has bars"
+    assert form.data_span_name(["AAPL", "MSFT"]) == "AAPL and MSFT have bars"
+    assert form.data_span_name(["A", "B", "C"]) == "A, B and C have bars"
+    assert form.data_span_name(list("ABCDE")) == "the 5 chosen symbols have bars"
+
+
+def test_time_format_date_only_for_daily_bars() -> None:
+    daily = pd.Series(pd.to_datetime(["2020-01-02", "2020-01-03", None]))
+    assert form.time_format(daily) == "YYYY-MM-DD"
+    intraday = pd.Series(pd.to_datetime(["2020-01-02 09:30", "2020-01-02 10:30"]))
+    assert form.time_format(intraday) == "YYYY-MM-DD HH:mm"
+    assert form.time_format(pd.Series([], dtype="datetime64[ns]")) == "YYYY-MM-DD"
 
 
 @pytest.mark.parametrize(

@@ -17,10 +17,25 @@ def _param(kind: type, default: object, lo: float | None, hi: float | None) -> P
     return ParamSpec("x", kind, default, lo, hi, 1, "a test parameter")  # type: ignore[arg-type]
 
 
-def test_is_link_needs_a_strategy() -> None:
+def test_is_link_a_strategy_or_any_non_default_setting() -> None:
     assert is_link({"s1": "macd;w=0.5"})
-    assert not is_link({"capital": "5000"})
-    assert not is_link({"sx": "1", "s": "2"})
+    # Deliberately changed: a link with settings but no strategy is a link (it used to load
+    # the default silently); spec_from_link then says the default strategies are used.
+    assert is_link({"capital": "5000"})
+    assert is_link({"capital": "lots"})  # unreadable: the page says what is wrong
+    assert not is_link({"capital": "100000"})  # the default anyway
+    assert not is_link({"sx": "1", "s": "2", "embed": "true"})
+    assert not is_link({})
+
+
+def test_spec_from_link_without_strategies_uses_default_ones_and_says_so() -> None:
+    spec, messages = spec_from_link({"symbols": "AAPL", "start": "2010-01-04"}, SPECS)
+    assert spec.strategies == DEFAULT_SPEC.strategies
+    assert spec.symbols == ("AAPL",)
+    assert spec.start == "2010-01-04"
+    assert len(messages) == 1
+    assert "The link names no strategies" in messages[0]
+    assert "sma_crossover, rsi_reversion, donchian_breakout" in messages[0]
 
 
 def test_spec_from_link_valid_spec_round_trips() -> None:

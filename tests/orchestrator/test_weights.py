@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from orchestrator.errors import ConfigError
-from orchestrator.weights import check_weights, normalise_weights, to_weight
+from orchestrator.weights import cash_text, check_weights, normalise_weights, to_weight
 
 
 def test_check_weights_035_plus_065_exactly_one() -> None:
@@ -39,6 +39,21 @@ def test_check_weights_under_one_leaves_cash() -> None:
     check = check_weights(["0.4", "0.3", "0.2"])
     assert check.cash == Decimal("0.1")
     assert check.excess == 0
+
+
+@pytest.mark.parametrize(
+    ("weights", "capital", "expected"),
+    [
+        (["0.4", "0.3", "0.2"], 100_000.0, "0.10 (10,000)"),
+        (["0.35", "0.65"], 100_000.0, "0.00 (0)"),
+        (["0.8", "0.3", "0.2"], 100_000.0, "-0.30 (-30,000)"),
+        ([], 2_500_000.0, "1.00 (2,500,000)"),
+    ],
+)
+def test_cash_text_weight_and_amount_plainly(
+    weights: list[str], capital: float, expected: str
+) -> None:
+    assert cash_text(check_weights(weights), capital) == expected
 
 
 def test_to_weight_slider_float_noise_snaps_to_grid() -> None:
