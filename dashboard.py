@@ -36,6 +36,7 @@ from orchestrator.charts import (
 from orchestrator.comparison import (
     COLUMNS,
     COMPACT,
+    TABLE_HEADERS,
     comparison_view,
     format_value,
     headline_figures,
@@ -52,26 +53,6 @@ Frames = dict[str, pd.DataFrame]
 FILL_LABELS = {"next_open": "Next bar's open", "close": "This bar's close"}
 SOURCE_LABELS = {"demo": "Demo dataset", "upload": "Uploaded files"}
 SIDEBAR_METRIC_CSS = '[data-testid="stSidebar"] [data-testid="stMetricValue"] {font-size: 1.35rem;}'
-# Friendly headers of the trades and breaches tables (the data keep their column names).
-TABLE_HEADERS = {
-    "timestamp": "Time",
-    "strategy_id": "Strategy",
-    "symbol": "Symbol",
-    "entry_time": "Entry",
-    "entry_price": "Entry price",
-    "exit_time": "Exit",
-    "exit_price": "Exit price",
-    "quantity": "Quantity",
-    "pnl": "P&L",
-    "return_pct": "Return",
-    "commission": "Commission",
-    "slippage": "Slippage",
-    "bars_held": "Bars held",
-    "is_open": "Open",
-    "requested": "Requested",
-    "allowed": "Allowed",
-    "action": "Action",
-}
 MONEY_COLUMNS = ("entry_price", "exit_price", "pnl", "commission", "slippage", "requested",
                  "allowed")  # fmt: skip
 S = st.session_state

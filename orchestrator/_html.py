@@ -20,6 +20,7 @@ import pandas as pd
 from orchestrator.comparison import (
     COLUMNS,
     HEADLINE,
+    TABLE_HEADERS,
     best_rows,
     comparison_display,
     format_value,
@@ -80,25 +81,6 @@ _TRADE_KINDS = {
     "bars_held": "int",
     "requested": "money",
     "allowed": "money",
-}
-_LABELS = {
-    "strategy_id": "Strategy",
-    "symbol": "Symbol",
-    "entry_time": "Entry",
-    "entry_price": "Entry price",
-    "exit_time": "Exit",
-    "exit_price": "Exit price",
-    "quantity": "Quantity",
-    "pnl": "P&L",
-    "return_pct": "Return",
-    "commission": "Commission",
-    "slippage": "Slippage",
-    "bars_held": "Bars held",
-    "is_open": "Open",
-    "timestamp": "Time",
-    "requested": "Requested",
-    "allowed": "Allowed",
-    "action": "Action",
 }
 
 
@@ -174,7 +156,7 @@ def _th(label: str, text: bool) -> str:
 
 def _frame_table(frame: pd.DataFrame, kinds: Callable[[str], str | None]) -> str:
     cols = [str(c) for c in frame.columns]
-    head = "".join(_th(_LABELS.get(c, c), kinds(c) is None) for c in cols)
+    head = "".join(_th(TABLE_HEADERS.get(c, c), kinds(c) is None) for c in cols)
     daily = {c: _dates_only(frame[c]) for c in cols}
     body = []
     for row in frame.itertuples(index=False, name=None):

@@ -29,6 +29,7 @@ __all__ = [
     "COMPACT",
     "HEADLINE",
     "KINDS",
+    "TABLE_HEADERS",
     "Column",
     "best_rows",
     "comparison_display",
@@ -38,6 +39,28 @@ __all__ = [
     "format_value",
     "headline_figures",
 ]
+
+# Friendly headers of the trades and breaches tables (the data keep their column names),
+# shared by the dashboard and the HTML report.
+TABLE_HEADERS = {
+    "timestamp": "Time",
+    "strategy_id": "Strategy",
+    "symbol": "Symbol",
+    "entry_time": "Entry",
+    "entry_price": "Entry price",
+    "exit_time": "Exit",
+    "exit_price": "Exit price",
+    "quantity": "Quantity",
+    "pnl": "P&L",
+    "return_pct": "Return",
+    "commission": "Commission",
+    "slippage": "Slippage",
+    "bars_held": "Bars held",
+    "is_open": "Open",
+    "requested": "Requested",
+    "allowed": "Allowed",
+    "action": "Action",
+}
 
 Kind = Literal["pct", "money", "ratio", "int"]
 KINDS: tuple[Kind, ...] = ("pct", "money", "ratio", "int")
