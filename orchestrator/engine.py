@@ -394,14 +394,19 @@ class _Run:
             acc.breach(time_ns, st._si, budget, cash, dropped=False)
         acc.buy(st._si, ti, bar, price, quantity, st)
 
+    def _held_to_end(self, acc: Account, si: int) -> int:
+        """Bars a position still open is held to the symbol's last close: an entry at a bar's
+        open holds that bar too, an entry at its close does not."""
+        entry = acc.positions[si].entry_bar
+        return len(self.data[si]) - 1 - entry + (1 if self.at_open else 0)
+
     def _close_all(self, ti: int) -> None:
         for acc in self.accounts.values():
             for si in sorted(acc.positions):
                 sd = self.data[si]
                 last = len(sd) - 1
                 state = next(s for s in self.states[si] if s._account is acc)
-                held = last - acc.positions[si].entry_bar + (1 if self.at_open else 0)
-                acc.sell(si, ti, last, float(sd.close[last]), state, held)
+                acc.sell(si, ti, last, float(sd.close[last]), state, self._held_to_end(acc, si))
 
     # ---- results ------------------------------------------------------------------------------
 
@@ -421,10 +426,7 @@ class _Run:
             total += equity
             held = value > 0
             held_any |= held
-            open_held = {
-                si: len(self.data[si]) - 1 - pos.entry_bar + (1 if self.at_open else 0)
-                for si, pos in acc.positions.items()
-            }
+            open_held = {si: self._held_to_end(acc, si) for si in acc.positions}
             trades = trades_frame([*acc.trades, *acc.open_trades(last_time, open_held)])
             all_trades.append(trades)
             initial = acc.allocation.allocated_capital
