@@ -2,10 +2,11 @@
 
 Run with ``streamlit run dashboard.py``; plug-in strategies come from a folder given as
 ``streamlit run dashboard.py -- --plugins FOLDER`` or by the environment variable
-ORCHESTRATOR_PLUGINS. UI only: a run is :meth:`orchestrator.spec.RunSpec.run`, the form's
-rules are :mod:`orchestrator.form`, weight arithmetic :mod:`orchestrator.weights`, uploads
-:mod:`orchestrator.uploads`, figures :mod:`orchestrator.charts`, the comparison table's labels
-and formats :mod:`orchestrator.comparison`, and the downloads :mod:`orchestrator.report`. The
+ORCHESTRATOR_PLUGINS. UI only: a run is :meth:`orchestrator.app.spec.RunSpec.run`, the
+form's rules are :mod:`orchestrator.app.form`, weight arithmetic :mod:`orchestrator.core.weights`,
+uploads :mod:`orchestrator.app.uploads`, figures :mod:`orchestrator.report.charts`, the
+comparison table's labels and formats :mod:`orchestrator.report.comparison`, and the downloads
+:mod:`orchestrator.report`. The
 configuration whose results are on screen lives in the URL query string
 (:meth:`RunSpec.to_query`), so a copied link reopens the same run.
 """
@@ -23,9 +24,17 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from orchestrator import form, report
-from orchestrator.catalogue import load_catalogue, plugin_folder
-from orchestrator.charts import (
+from orchestrator import report
+from orchestrator.app import form
+from orchestrator.app.catalogue import load_catalogue, plugin_folder
+from orchestrator.app.links import is_link, share_query, spec_from_link
+from orchestrator.app.spec import DEFAULT_SPEC, RunSpec, StrategySpec
+from orchestrator.app.uploads import Upload, parse_uploads, uploads_key
+from orchestrator.core.results import OrchestratorResult
+from orchestrator.core.weights import cash_text, check_weights, normalise_weights, to_weight
+from orchestrator.data import DEMO_NOTICE, load_demo
+from orchestrator.errors import OrchestratorError
+from orchestrator.report.charts import (
     capital_figure,
     chart_note,
     correlation_figure,
@@ -33,7 +42,7 @@ from orchestrator.charts import (
     drawdown_figure,
     equity_figure,
 )
-from orchestrator.comparison import (
+from orchestrator.report.comparison import (
     COLUMNS,
     COMPACT,
     TABLE_HEADERS,
@@ -41,13 +50,6 @@ from orchestrator.comparison import (
     format_value,
     headline_figures,
 )
-from orchestrator.data import DEMO_NOTICE, load_demo
-from orchestrator.errors import OrchestratorError
-from orchestrator.links import is_link, share_query, spec_from_link
-from orchestrator.results import OrchestratorResult
-from orchestrator.spec import DEFAULT_SPEC, RunSpec, StrategySpec
-from orchestrator.uploads import Upload, parse_uploads, uploads_key
-from orchestrator.weights import cash_text, check_weights, normalise_weights, to_weight
 
 Frames = dict[str, pd.DataFrame]
 FILL_LABELS = {"next_open": "Next bar's open", "close": "This bar's close"}
@@ -82,7 +84,7 @@ def run_cached(
     key: str, _spec: RunSpec, _frames: Frames | None
 ) -> tuple[OrchestratorResult | None, str | None, float]:
     """Run once per configuration ``key`` (the spec's query form + the data's identity);
-    errors are cached too (see :func:`orchestrator.form.run_outcome`)."""
+    errors are cached too (see :func:`orchestrator.app.form.run_outcome`)."""
     return form.run_outcome(_spec, _frames)
 
 

@@ -93,7 +93,7 @@ def synthetic_data(
 ) -> tuple[dict[str, pd.DataFrame], str]:
     """Return (frames, name of the generator used).
 
-    ``source="project"`` (default): ``orchestrator.data.synthetic`` (correlated regime-switching
+    ``source="project"`` (default): ``orchestrator.data.generator`` (correlated regime-switching
     walks, pulled back towards their start so long histories stay tradeable); ``"local"``:
     :func:`local_synthetic`, a dependency-free stand-in; ``"auto"``: the project's when
     ``orchestrator.data`` is importable, else the local one.
@@ -108,7 +108,7 @@ def synthetic_data(
                 raise
         else:
             frames = synthetic(symbols, bars, seed, start=start, freq=freq)
-            return frames, "orchestrator.data.synthetic"
+            return frames, "orchestrator.data.generator"
     return local_synthetic(symbols, bars, seed, start=start, freq=freq), "bench._common"
 
 

@@ -3,7 +3,7 @@
 Run ``python bench/bench_engine.py [--bars N] [--symbols N] [--repeats N] [--quick]
 [--profile] [--tracemalloc] [--data project|local]``. It prints figures and never fails on
 time. The data are seeded synthetic daily bars (10 x 50,000 by default, from
-``orchestrator.data.synthetic``); only ``orch.run`` is timed (best of ``--repeats``, default
+``orchestrator.data.generator``); only ``orch.run`` is timed (best of ``--repeats``, default
 3), never the data generation. ``--quick`` (10 x 5,000 bars, one repeat, small memory sizes)
 is a smoke run of a few seconds.
 
@@ -367,7 +367,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--data",
         choices=["project", "local"],
         default="project",
-        help="synthetic data from orchestrator.data.synthetic (default) or from "
+        help="synthetic data from orchestrator.data.generator (default) or from "
         "bench/_common.py's local_synthetic",
     )
     parser.add_argument("--memory-child", choices=["rss", "tracemalloc"], help=argparse.SUPPRESS)

@@ -2,7 +2,7 @@
 
 Run ``python bench/bench_strategies.py [--bars N] [--symbols N] [--repeats N] [--quick]
 [--source project|local]``. It prints figures and never fails on time. The data are seeded
-synthetic daily bars (``orchestrator.data.synthetic``, 10 x 50,000 by default; ``--source
+synthetic daily bars (``orchestrator.data.generator``, 10 x 50,000 by default; ``--source
 local`` uses ``bench/_common.py``'s plain random walks). Each built-in runs alone, with its
 default parameters, at weight 1.0; ``orch.run`` is timed (best of ``--repeats``), which
 includes ``prepare`` (the indicators computed once per symbol) and every fill. A step is one
@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from _common import best_of, machine, rate, steps_of, synthetic_data
 
 from orchestrator import OrchestratorConfig, StrategyOrchestrator
-from orchestrator.market import BarWindow, Market
+from orchestrator.core.market import BarWindow, Market
 from strategies import REGISTRY, BaseStrategy
 
 SEED = 42
@@ -72,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--source",
         choices=["project", "local", "auto"],
         default="project",
-        help="data generator: orchestrator.data.synthetic (project, default) or bench._common's",
+        help="data generator: orchestrator.data.generator (project, default) or bench._common's",
     )
     args = parser.parse_args(argv)
     bars, symbols, repeats = args.bars, args.symbols, args.repeats

@@ -6,21 +6,21 @@
 >>> print(result.comparison_table)  # doctest: +SKIP
 """
 
-from orchestrator.accounts import StrategyState
-from orchestrator.engine import StrategyOrchestrator
-from orchestrator.errors import ConfigError, DataError, OrchestratorError, StrategyError
-from orchestrator.lookahead import LookaheadReport, check_lookahead
-from orchestrator.market import BarWindow
-from orchestrator.metrics import PerformanceMetrics
-from orchestrator.models import (
+from orchestrator.core.accounts import StrategyState
+from orchestrator.core.engine import StrategyOrchestrator
+from orchestrator.core.lookahead import LookaheadReport, check_lookahead
+from orchestrator.core.market import BarWindow
+from orchestrator.core.metrics import PerformanceMetrics
+from orchestrator.core.models import (
     CapitalBreach,
     HistoricalDataBar,
     OrchestratorConfig,
     StrategyAllocation,
     Trade,
 )
-from orchestrator.protocol import Strategy
-from orchestrator.results import OrchestratorResult, StrategyResult
+from orchestrator.core.protocol import Strategy, default_strategy_id, snake_name
+from orchestrator.core.results import OrchestratorResult, StrategyResult
+from orchestrator.errors import ConfigError, DataError, OrchestratorError, StrategyError
 
 __all__ = [
     "BarWindow",
@@ -41,6 +41,8 @@ __all__ = [
     "StrategyState",
     "Trade",
     "check_lookahead",
+    "default_strategy_id",
+    "snake_name",
 ]
 
 __version__ = "0.1.0"

@@ -14,7 +14,17 @@ Messages name the input, what was expected, what was found and, where there is o
 
 from __future__ import annotations
 
-__all__ = ["ConfigError", "DataError", "OrchestratorError", "StrategyError"]
+import difflib
+from collections.abc import Iterable
+
+__all__ = [
+    "ConfigError",
+    "DataError",
+    "OrchestratorError",
+    "StrategyError",
+    "closest_match",
+    "did_you_mean",
+]
 
 
 class OrchestratorError(Exception):
@@ -37,3 +47,22 @@ class StrategyError(OrchestratorError, RuntimeError):
         self.strategy_id = strategy_id
         self.symbol = symbol
         self.timestamp = timestamp
+
+
+def closest_match(word: str, choices: Iterable[str]) -> str | None:
+    """Return the choice closest to ``word`` (case aside; difflib ratio >= 0.6), or None.
+
+    The one "did you mean" rule of the project: parameter names, strategy names, TOML keys,
+    symbols and plug-in classes are all suggested through it.
+    """
+    folded: dict[str, str] = {}
+    for choice in choices:
+        folded.setdefault(choice.lower(), choice)
+    close = difflib.get_close_matches(word.lower(), list(folded), n=1, cutoff=0.6)
+    return folded[close[0]] if close else None
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""`` if none is close."""
+    match = closest_match(word, choices)
+    return f"; did you mean {match!r}?" if match is not None else ""

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from orchestrator.errors import ConfigError
-from strategies.base import BaseStrategy, ParamSpec, SignalStrategy, did_you_mean, param
+from orchestrator.errors import ConfigError, did_you_mean
+from strategies.base import BaseStrategy, ParamSpec, SignalStrategy, param
 from strategies.crossover import EmaCrossoverStrategy, MacdStrategy, SmaCrossoverStrategy
 from strategies.reversion import BollingerReversionStrategy, RsiReversionStrategy
 from strategies.trend import BuyAndHoldStrategy, DonchianBreakoutStrategy, MomentumStrategy

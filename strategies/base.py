@@ -23,19 +23,16 @@ decision is then a list lookup.
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import numbers
-import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from orchestrator.accounts import StrategyState
-from orchestrator.errors import ConfigError
-from orchestrator.market import BarWindow
+from orchestrator import BarWindow, StrategyState, snake_name
+from orchestrator.errors import ConfigError, did_you_mean
 
 __all__ = ["BaseStrategy", "ParamSpec", "SignalStrategy", "did_you_mean", "param", "snake_name"]
 
@@ -85,21 +82,8 @@ class _NoParams:
     """The parameters of a strategy that declares none."""
 
 
-def snake_name(class_name: str) -> str:
-    """``"DipBuyerStrategy"`` -> ``"dip_buyer"``: snake case, less a trailing "Strategy"."""
-    if class_name.endswith("Strategy") and len(class_name) > len("Strategy"):
-        class_name = class_name[: -len("Strategy")]
-    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])", "_", class_name).lower()
-
-
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def did_you_mean(word: str, choices: Sequence[str]) -> str:
-    """Return ``"; did you mean 'x'?"`` for the closest choice, or ``""`` if none is close."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
 
 
 class BaseStrategy(ABC):

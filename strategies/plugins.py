@@ -29,8 +29,8 @@ import traceback
 from pathlib import Path
 from types import ModuleType
 
-from orchestrator.errors import ConfigError
-from strategies.base import did_you_mean, snake_name
+from orchestrator import default_strategy_id
+from orchestrator.errors import ConfigError, did_you_mean
 
 __all__ = ["discover", "is_strategy_class", "load_strategy", "plugin_ref", "strategy_name"]
 
@@ -50,12 +50,8 @@ def is_strategy_class(obj: object) -> bool:
 
 
 def strategy_name(cls: type) -> str:
-    """The name a strategy class is listed under: its ``name`` attribute when that is a
-    non-empty string, else its class name in snake case without "Strategy"."""
-    name = getattr(cls, "name", None)
-    if isinstance(name, str) and name.strip():
-        return name.strip()
-    return snake_name(cls.__name__)
+    """The name a strategy class is listed under (see :func:`orchestrator.default_strategy_id`)."""
+    return default_strategy_id(cls)
 
 
 def plugin_ref(cls: type) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from orchestrator.market import BarWindow
+from orchestrator.core.market import BarWindow
 from strategies.base import SignalStrategy, param
 from strategies.indicators import rolling_std, sma, wilder
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestrator.accounts import StrategyState
-from orchestrator.market import BarWindow
+from orchestrator.core.accounts import StrategyState
+from orchestrator.core.market import BarWindow
 from strategies.base import BaseStrategy, SignalStrategy, param
 from strategies.indicators import rolling_max, rolling_min
 

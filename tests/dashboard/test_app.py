@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orchestrator.comparison import COLUMN_LABELS, COMPACT, comparison_display
+from orchestrator.app.spec import DEFAULT_SPEC, RunSpec, StrategySpec
+from orchestrator.core.results import PORTFOLIO
 from orchestrator.data import synthetic
-from orchestrator.results import PORTFOLIO
-from orchestrator.spec import DEFAULT_SPEC, RunSpec, StrategySpec
+from orchestrator.report.comparison import COLUMN_LABELS, COMPACT, comparison_display
 
 APP = Path(__file__).resolve().parents[2] / "dashboard.py"
 DEFAULT_IDS = [s.name for s in DEFAULT_SPEC.strategies]

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from orchestrator import OrchestratorResult, cli
-from orchestrator.results import PORTFOLIO
-from orchestrator.spec import RunSpec
+from orchestrator.app.spec import RunSpec
+from orchestrator.core.results import PORTFOLIO
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.toml"))

@@ -67,9 +67,9 @@ def _modules_after_import(statement: str) -> set[str]:
     return set(json.loads(out.stdout))
 
 
-@pytest.mark.parametrize("statement", ["import orchestrator.engine", "import orchestrator"])
+@pytest.mark.parametrize("statement", ["import orchestrator.core.engine", "import orchestrator"])
 def test_public_api_import_engine_without_streamlit_or_plotly(statement: str) -> None:
     loaded = _modules_after_import(statement)
-    assert "orchestrator.engine" in loaded
+    assert "orchestrator.core.engine" in loaded
     heavy = sorted(m for m in loaded if m.split(".")[0] in {"streamlit", "plotly", "matplotlib"})
     assert not heavy, f"{statement!r} imported {heavy[:5]}"

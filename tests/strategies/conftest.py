@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from orchestrator import BarWindow, OrchestratorConfig, StrategyOrchestrator
-from orchestrator.market import Market
+from orchestrator.core.market import Market
 
 # fill="close": a signal at bar t fills at bar t's close, so a trade's entry and exit times
 # are exactly the bars where the strategy said yes.

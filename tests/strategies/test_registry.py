@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 import strategies
 from orchestrator import ConfigError
-from orchestrator.market import Market
+from orchestrator.core.market import Market
 from strategies import REGISTRY, BaseStrategy, SignalStrategy, create
 
 BUILT_INS = [

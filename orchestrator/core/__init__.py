@@ -1,0 +1,5 @@
+"""The engine: market arrays, sleeves' ledgers, fills, the chronological loop, metrics, results.
+
+Depends on numpy, pandas and :mod:`orchestrator.errors` only; never on strategies, the
+services, streamlit or plotly (an import-linter contract in pyproject.toml enforces it).
+"""
