@@ -46,3 +46,24 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+# Services of the app layer, public from here but imported on first use: they sit above
+# `strategies` in the layers (pyproject.toml's import-linter contract), and some pull heavy
+# libraries (Dask, skfolio), so `import orchestrator` must not load them. Each entry maps a
+# public name to the module that defines it.
+_LAZY: dict[str, str] = {}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'orchestrator' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
