@@ -45,18 +45,18 @@ from orchestrator.report.charts import (
 from orchestrator.report.comparison import (
     COLUMNS,
     COMPACT,
-    TABLE_HEADERS,
     comparison_view,
     format_value,
     headline_figures,
+    table_column,
 )
 
 Frames = dict[str, pd.DataFrame]
 FILL_LABELS = {"next_open": "Next bar's open", "close": "This bar's close"}
 SOURCE_LABELS = {"demo": "Demo dataset", "upload": "Uploaded files"}
 SIDEBAR_METRIC_CSS = '[data-testid="stSidebar"] [data-testid="stMetricValue"] {font-size: 1.35rem;}'
-MONEY_COLUMNS = ("entry_price", "exit_price", "pnl", "commission", "slippage", "requested",
-                 "allowed")  # fmt: skip
+# Number formats of the table kinds (orchestrator.report.comparison.TableColumn) on screen.
+NUMBER_FORMATS = {"money": "%,.2f", "percent": "percent", "count": "%,d", "number": None}
 S = st.session_state
 
 st.set_page_config(page_title="Strategy Orchestrator", page_icon="📈", layout="wide")
@@ -361,18 +361,20 @@ def headline(result: OrchestratorResult) -> None:
 
 
 def table_columns(frame: pd.DataFrame) -> dict[str, Any]:
-    """Column settings of a trades or breaches table: friendly headers, dates without a time
-    of day for daily bars, money with thousands separators and 2 decimals."""
+    """Column settings of a trades or breaches table from each column's header and kind
+    (:func:`orchestrator.report.comparison.table_column`): dates without a time of day for
+    daily bars, money with thousands separators and 2 decimals, returns in percent."""
     config: dict[str, Any] = {}
     for col in frame.columns:
-        label = TABLE_HEADERS.get(str(col), str(col))
-        if pd.api.types.is_datetime64_any_dtype(frame[col]):
+        column = table_column(str(col), frame[col])
+        label, kind = column.header, column.kind
+        if kind == "date":
             fmt = form.time_format(frame[col])
             config[col] = st.column_config.DatetimeColumn(label, format=fmt)
-        elif col in MONEY_COLUMNS:
-            config[col] = st.column_config.NumberColumn(label, format="%,.2f")
-        elif col == "return_pct":
-            config[col] = st.column_config.NumberColumn(label, format="percent")
+        elif kind in NUMBER_FORMATS:
+            config[col] = st.column_config.NumberColumn(label, format=NUMBER_FORMATS[kind])
+        elif kind == "flag":
+            config[col] = st.column_config.CheckboxColumn(label)
         else:
             config[col] = st.column_config.Column(label)
     return config

@@ -2,7 +2,8 @@
 
 :data:`COLUMNS` is the single source of every column's header, kind and direction; the
 terminal table (:func:`orchestrator.report.format_table`), the HTML report and the dashboard
-all derive their headers and number formats from it. The terminal may use a column's
+all derive their headers and number formats from it; :data:`TABLE_COLUMNS` does the same
+for the trades and breaches tables. The terminal may use a column's
 ``short`` header where the full one would widen the table. The table itself
 (:attr:`OrchestratorResult.comparison_table`) holds fractions and floats, never text.
 
@@ -29,8 +30,11 @@ __all__ = [
     "COMPACT",
     "HEADLINE",
     "KINDS",
+    "TABLE_COLUMNS",
     "TABLE_HEADERS",
+    "TABLE_KINDS",
     "Column",
+    "TableColumn",
     "best_rows",
     "comparison_display",
     "comparison_styles",
@@ -38,29 +42,71 @@ __all__ = [
     "format_comparison",
     "format_value",
     "headline_figures",
+    "table_column",
 ]
 
-# Friendly headers of the trades and breaches tables (the data keep their column names),
-# shared by the dashboard and the HTML report.
-TABLE_HEADERS = {
-    "timestamp": "Time",
-    "strategy_id": "Strategy",
-    "symbol": "Symbol",
-    "entry_time": "Entry",
-    "entry_price": "Entry price",
-    "exit_time": "Exit",
-    "exit_price": "Exit price",
-    "quantity": "Quantity",
-    "pnl": "P&L",
-    "return_pct": "Return",
-    "commission": "Commission",
-    "slippage": "Slippage",
-    "bars_held": "Bars held",
-    "is_open": "Open",
-    "requested": "Requested",
-    "allowed": "Allowed",
-    "action": "Action",
+TableKind = Literal["money", "percent", "count", "number", "date", "flag", "text"]
+TABLE_KINDS: tuple[TableKind, ...] = ("money", "percent", "count", "number", "date", "flag", "text")
+
+
+@dataclass(frozen=True)
+class TableColumn:
+    """How one column of the trades or breaches table reads: ``header`` heads it, ``kind``
+    formats it: "money" (two decimals, thousands separators), "percent" (a fraction shown in
+    percent), "count" (a whole number), "number" (a plain figure, whole or fractional, e.g. a
+    quantity), "date" (a time stamp), "flag" (yes/no) or "text"."""
+
+    header: str
+    kind: TableKind
+
+
+# The columns of the trades and breaches tables (the data keep their column names), shared
+# by the dashboard and the HTML report.
+TABLE_COLUMNS: dict[str, TableColumn] = {
+    "timestamp": TableColumn("Time", "date"),
+    "strategy_id": TableColumn("Strategy", "text"),
+    "symbol": TableColumn("Symbol", "text"),
+    "entry_time": TableColumn("Entry", "date"),
+    "entry_price": TableColumn("Entry price", "money"),
+    "exit_time": TableColumn("Exit", "date"),
+    "exit_price": TableColumn("Exit price", "money"),
+    "quantity": TableColumn("Quantity", "number"),
+    "pnl": TableColumn("P&L", "money"),
+    "return_pct": TableColumn("Return", "percent"),
+    "commission": TableColumn("Commission", "money"),
+    "slippage": TableColumn("Slippage", "money"),
+    "bars_held": TableColumn("Bars held", "count"),
+    "is_open": TableColumn("Open", "flag"),
+    "requested": TableColumn("Requested", "money"),
+    "allowed": TableColumn("Allowed", "money"),
+    "action": TableColumn("Action", "text"),
 }
+TABLE_HEADERS: dict[str, str] = {key: c.header for key, c in TABLE_COLUMNS.items()}
+
+
+def table_column(name: str, values: pd.Series | None = None) -> TableColumn:
+    """The header and kind of the trades/breaches column ``name``: its entry in
+    :data:`TABLE_COLUMNS`, else (a column added later, e.g. by the engine) its own name as
+    header and a kind read from ``values``' dtype: dates, flags, counts (integers), numbers
+    (other numbers) or text."""
+    known = TABLE_COLUMNS.get(name)
+    if known is not None:
+        return known
+    if values is None:
+        return TableColumn(name, "text")
+    dtype = values.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        kind: TableKind = "date"
+    elif pd.api.types.is_bool_dtype(dtype):
+        kind = "flag"
+    elif pd.api.types.is_integer_dtype(dtype):
+        kind = "count"
+    elif pd.api.types.is_numeric_dtype(dtype):
+        kind = "number"
+    else:
+        kind = "text"
+    return TableColumn(name, kind)
+
 
 Kind = Literal["pct", "money", "ratio", "int"]
 KINDS: tuple[Kind, ...] = ("pct", "money", "ratio", "int")

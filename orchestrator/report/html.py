@@ -11,7 +11,6 @@ import html
 import json
 import math
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -21,11 +20,12 @@ from orchestrator.core.results import PORTFOLIO, OrchestratorResult
 from orchestrator.report.comparison import (
     COLUMNS,
     HEADLINE,
-    TABLE_HEADERS,
+    TableKind,
     best_rows,
     comparison_display,
     format_value,
     headline_figures,
+    table_column,
 )
 
 if TYPE_CHECKING:
@@ -68,22 +68,6 @@ pre { background: #1f2430; color: #e8eaf0; padding: 14px 16px; border-radius: 8p
 footer { color: #8a90a0; font-size: .8em; margin-top: 36px; }
 """
 
-# Trade and breach columns: header and kind ("qty": a quantity, whole or fractional; None:
-# text, times and flags).
-_TRADE_KINDS = {
-    "entry_price": "money",
-    "exit_price": "money",
-    "quantity": "qty",
-    "pnl": "money",
-    "return_pct": "pct",
-    "commission": "money",
-    "slippage": "money",
-    "bars_held": "int",
-    "requested": "money",
-    "allowed": "money",
-}
-
-
 _NEGATIVE_ZERO = re.compile(r"-(0[.,]?0*%?)")
 
 
@@ -110,10 +94,17 @@ def trades_text(result: OrchestratorResult) -> str:
     return f"{closed:,} closed" + (f", {still_open:,} open" if still_open else "")
 
 
-def _cell(value: Any, kind: str | None, daily: bool = False) -> tuple[str, str]:
-    """Return (text, css class) of one table cell; ``daily``: the cell's column holds dates
-    (every time in it is midnight), shown without "00:00:00"."""
-    if kind is None:
+# Kinds shown as text (left-aligned, no number format).
+_TEXT_KINDS = frozenset({"date", "flag", "text"})
+# A table kind's figure format (see orchestrator.report.comparison.format_value).
+_FIGURE_FORMATS = {"money": "money", "percent": "pct", "count": "int"}
+
+
+def _cell(value: Any, kind: TableKind, daily: bool = False) -> tuple[str, str]:
+    """Return (text, css class) of one table cell of a column of ``kind`` (see
+    :class:`~orchestrator.report.comparison.TableColumn`); ``daily``: the cell's column holds
+    dates (every time in it is midnight), shown without "00:00:00"."""
+    if kind in _TEXT_KINDS:
         if isinstance(value, bool | np.bool_):
             text = "yes" if value else "no"
         elif value is None or value is pd.NaT:
@@ -124,11 +115,11 @@ def _cell(value: Any, kind: str | None, daily: bool = False) -> tuple[str, str]:
             text = str(value)
         return text, "t"
     x = float(value)
-    if kind == "qty":
+    if kind == "number":
         text = f"{x:,.0f}" if math.isfinite(x) and x == int(x) else f"{x:,.6g}"
     else:
-        text = tidy(format_value(x, kind))
-    return text, "neg" if kind in ("pct", "money") and text.startswith("-") else ""
+        text = tidy(format_value(x, _FIGURE_FORMATS[kind]))
+    return text, "neg" if kind in ("percent", "money") and text.startswith("-") else ""
 
 
 def _table(head: str, rows: list[str]) -> str:
@@ -154,15 +145,18 @@ def _th(label: str, text: bool) -> str:
     return f"<th{cls}>{html.escape(label)}</th>"
 
 
-def _frame_table(frame: pd.DataFrame, kinds: Callable[[str], str | None]) -> str:
+def _frame_table(frame: pd.DataFrame) -> str:
+    """A trades or breaches table: headers and formats from
+    :func:`~orchestrator.report.comparison.table_column`."""
     cols = [str(c) for c in frame.columns]
-    head = "".join(_th(TABLE_HEADERS.get(c, c), kinds(c) is None) for c in cols)
+    columns = [table_column(c, frame[c]) for c in cols]
+    head = "".join(_th(c.header, c.kind in _TEXT_KINDS) for c in columns)
     daily = {c: _dates_only(frame[c]) for c in cols}
     body = []
     for row in frame.itertuples(index=False, name=None):
         cells = []
-        for col, value in zip(cols, row, strict=True):
-            text, css = _cell(value, kinds(col), daily[col])
+        for col, column, value in zip(cols, columns, row, strict=True):
+            text, css = _cell(value, column.kind, daily[col])
             cls = f' class="{css}"' if css else ""
             cells.append(f"<td{cls}>{html.escape(text)}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
@@ -255,7 +249,7 @@ def _trades(result: OrchestratorResult, max_trades: int) -> str:
             "trades.csv has them all.</p>"
         )
         trades = trades.iloc[:max_trades]
-    table = _frame_table(trades, _TRADE_KINDS.get) if len(trades) else ""
+    table = _frame_table(trades) if len(trades) else ""
     return (
         f"<h2>Trades ({trades_text(result)})</h2>"
         + (table or '<p class="note">No trades.</p>')
@@ -266,7 +260,7 @@ def _trades(result: OrchestratorResult, max_trades: int) -> str:
 def _breaches(result: OrchestratorResult) -> str:
     breaches = result.breaches
     return f"<h2>Capital breaches ({len(breaches):,})</h2>" + (
-        _frame_table(breaches, _TRADE_KINDS.get)
+        _frame_table(breaches)
         if len(breaches)
         else '<p class="note">No order ever wanted more capital than its strategy had.</p>'
     )

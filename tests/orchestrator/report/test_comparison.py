@@ -16,6 +16,10 @@ from orchestrator.report.comparison import (
     COLUMNS,
     COMPACT,
     HEADLINE,
+    TABLE_COLUMNS,
+    TABLE_HEADERS,
+    TABLE_KINDS,
+    TableColumn,
     best_rows,
     comparison_display,
     comparison_styles,
@@ -23,7 +27,9 @@ from orchestrator.report.comparison import (
     format_comparison,
     format_value,
     headline_figures,
+    table_column,
 )
+from orchestrator.report.html import render
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +48,46 @@ def result() -> OrchestratorResult:
 
 def test_columns_define_every_comparison_table_column(result: OrchestratorResult) -> None:
     assert list(COLUMNS) == list(result.comparison_table.columns)
+
+
+def test_table_columns_cover_every_trade_and_breach_column(result: OrchestratorResult) -> None:
+    for frame in (result.trades, result.breaches):
+        for col in frame.columns:
+            assert col in TABLE_COLUMNS, f"{col} has no header and kind"
+    assert {c.kind for c in TABLE_COLUMNS.values()} <= set(TABLE_KINDS)
+    assert {k: c.header for k, c in TABLE_COLUMNS.items()} == TABLE_HEADERS
+
+
+def test_table_columns_money_percent_count_kinds_as_defined() -> None:
+    money = [k for k, c in TABLE_COLUMNS.items() if c.kind == "money"]
+    assert money == ["entry_price", "exit_price", "pnl", "commission", "slippage", "requested",
+                     "allowed"]  # fmt: skip
+    assert TABLE_COLUMNS["return_pct"] == TableColumn("Return", "percent")
+    assert TABLE_COLUMNS["bars_held"] == TableColumn("Bars held", "count")
+    assert TABLE_COLUMNS["entry_time"].kind == "date"
+    assert TABLE_COLUMNS["is_open"].kind == "flag"
+
+
+def test_table_column_unknown_column_kind_from_its_dtype() -> None:
+    times = pd.Series(pd.to_datetime(["2020-01-02", "2020-01-03"]))
+    assert table_column("first_time", times) == TableColumn("first_time", "date")
+    assert table_column("orders", pd.Series([1, 2])) == TableColumn("orders", "count")
+    assert table_column("share", pd.Series([0.5, 1.5])) == TableColumn("share", "number")
+    assert table_column("merged", pd.Series([True, False])) == TableColumn("merged", "flag")
+    assert table_column("note", pd.Series(["a", "b"])) == TableColumn("note", "text")
+    assert table_column("note") == TableColumn("note", "text")
+    assert table_column("pnl", pd.Series(["not money"])) == TABLE_COLUMNS["pnl"]
+
+
+def test_html_trade_cells_formatted_by_their_kind(result: OrchestratorResult) -> None:
+    page = render(result, None, period="test", max_trades=1_000)
+    trade = result.trades.iloc[0]
+    # Money with two decimals, the return in percent, bars held as a whole number.
+    assert f"<td>{trade['entry_price']:,.2f}</td>" in page
+    assert f">{trade['return_pct']:.2%}</td>" in page
+    assert f"<td>{int(trade['bars_held']):,}</td>" in page
+    assert '<th class="t">Strategy</th>' in page
+    assert "<th>P&amp;L</th>" in page
 
 
 def test_best_direction_only_for_merits_with_their_sense() -> None:
