@@ -7,6 +7,7 @@
 """
 
 from orchestrator.core.accounts import StrategyState
+from orchestrator.core.allocation import Rebalance
 from orchestrator.core.engine import StrategyOrchestrator
 from orchestrator.core.lookahead import LookaheadReport, check_lookahead
 from orchestrator.core.market import BarWindow
@@ -33,6 +34,7 @@ __all__ = [
     "OrchestratorError",
     "OrchestratorResult",
     "PerformanceMetrics",
+    "Rebalance",
     "Strategy",
     "StrategyAllocation",
     "StrategyError",
