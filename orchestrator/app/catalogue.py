@@ -12,11 +12,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from orchestrator.errors import ConfigError, did_you_mean
+
 __all__ = [
     "PLUGINS_ENV",
     "Catalogue",
     "declared_params",
     "describe_class",
+    "instantiate",
     "load_catalogue",
     "plugin_folder",
 ]
@@ -47,6 +50,34 @@ def declared_params(cls: type) -> tuple[Any, ...] | None:
     return tuple(specs()) if callable(specs) else None
 
 
+def instantiate(
+    cls: type,
+    name: str,
+    params: Mapping[str, Any],
+    symbols: Sequence[str] | None = None,
+    label: str | None = None,
+) -> object:
+    """Create a strategy from its class: the one way a name and parameters become a strategy.
+
+    A class with declared parameters (``param_specs``, as every ``BaseStrategy``) validates
+    them and takes ``symbols`` and ``name``; a plain protocol class gets ``params`` as keyword
+    arguments, then ``symbols`` and ``name`` set as attributes. A constructor's TypeError (a
+    parameter it does not take) becomes a ConfigError naming the strategy.
+    """
+    chosen = list(symbols) if symbols else None
+    try:
+        if hasattr(cls, "param_specs"):
+            return cls(symbols=chosen, name=label, **params)
+        instance = cls(**params)
+    except TypeError as exc:
+        raise ConfigError(f"{name}: {exc}") from None
+    if chosen is not None:
+        instance.symbols = chosen
+    if label:
+        instance.name = label
+    return instance
+
+
 @dataclass(frozen=True)
 class Catalogue:
     """Strategy classes by name; ``plugins`` are the names that came from the plug-in folder
@@ -74,22 +105,17 @@ class Catalogue:
         symbols: Sequence[str] | None = None,
         label: str | None = None,
     ) -> object:
-        """Create the strategy as :meth:`RunSpec.build_strategies` would (validating its
-        parameters); raise ConfigError (or whatever a plug-in raises) when it is invalid."""
-        chosen = list(symbols) if symbols else None
-        if name not in self.plugins:
-            import strategies
-
-            return strategies.create(name, symbols=chosen, label=label, **params)
-        cls = self.classes[name]
-        if hasattr(cls, "param_specs"):
-            return cls(symbols=chosen, name=label, **params)
-        instance = cls(**params)
-        if chosen is not None:
-            instance.symbols = chosen
-        if label:
-            instance.name = label
-        return instance
+        """Create the strategy ``name`` as a run would (:meth:`RunSpec.build_strategies` comes
+        here too), validating its parameters; raise ConfigError (or whatever a plug-in
+        raises) when it is invalid."""
+        cls = self.classes.get(name) if isinstance(name, str) else None
+        if cls is None:
+            hint = did_you_mean(name, list(self.classes)) if isinstance(name, str) else ""
+            origin = "built-in and plug-in" if self.plugins else "built-in"
+            raise ConfigError(
+                f"unknown strategy {name!r}{hint} ({origin} strategies: {', '.join(self.classes)})"
+            )
+        return instantiate(cls, name, params, symbols, label)
 
     def check(
         self,
@@ -107,11 +133,11 @@ class Catalogue:
         return None
 
 
-def load_catalogue(plugin_dir: str | None) -> Catalogue:
+def load_catalogue(plugin_dir: str | None, *, strict: bool = False) -> Catalogue:
     """The built-in registry plus the strategy classes found in ``plugin_dir`` (if given).
 
     A folder that cannot be read gives the built-ins and an error message, not an exception,
-    so a front end can show it and go on.
+    so a front end can show it and go on; with ``strict`` (a run) its error is raised.
     """
     import strategies
     from strategies import plugins
@@ -122,6 +148,8 @@ def load_catalogue(plugin_dir: str | None) -> Catalogue:
     try:
         found = plugins.discover(plugin_dir)
     except Exception as exc:
+        if strict:
+            raise
         return Catalogue(
             classes, plugin_dir=plugin_dir, error=f"Plug-in folder {plugin_dir}: {exc}"
         )

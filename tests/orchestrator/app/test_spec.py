@@ -119,14 +119,14 @@ def test_spec_run_without_strategies_raises() -> None:
         RunSpec().run(data={})
 
 
-def test_spec_select_unknown_symbol_raises_data_error() -> None:
+def test_spec_select_unknown_symbol_raises_config_error() -> None:
     import pandas as pd
 
     frame = pd.DataFrame(
         {"open": [1.0], "high": [1.0], "low": [1.0], "close": [1.0], "volume": [0.0]},
         index=pd.DatetimeIndex(["2010-01-04"]),
     )
-    with pytest.raises(DataError, match=r"\['AAPX'\] not in the data; did you mean 'AAPL'"):
+    with pytest.raises(ConfigError, match=r"'AAPX' not in the data; did you mean 'AAPL'"):
         RunSpec(symbols=("AAPX",)).select({"AAPL": frame})
 
 
