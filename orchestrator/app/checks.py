@@ -61,9 +61,10 @@ def check_keys(section: str, data: Mapping[str, Any], known: Sequence[str]) -> N
 
 
 def name_text(value: object, what: str) -> str:
-    """A name: text of 1 to MAX_NAME_LENGTH characters."""
+    """A name: text of 1 to MAX_NAME_LENGTH characters, stripped of outer spaces."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{what} must be a non-empty text; found {clip(repr(value))}")
+    value = value.strip()
     if len(value) > MAX_NAME_LENGTH:
         raise ConfigError(
             f"{what} is {len(value)} characters long; expected at most {MAX_NAME_LENGTH} "
@@ -73,8 +74,9 @@ def name_text(value: object, what: str) -> str:
 
 
 def label_text(value: object, what: str) -> str | None:
-    """An optional label: None (or empty text) for none, else as :func:`name_text`."""
-    return None if value is None or value == "" else name_text(value, what)
+    """An optional label: None (or blank text) for none, else as :func:`name_text`."""
+    blank = value is None or (isinstance(value, str) and not value.strip())
+    return None if blank else name_text(value, what)
 
 
 def weight_text(value: object, what: str) -> str:

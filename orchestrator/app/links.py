@@ -14,10 +14,18 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
+from orchestrator.app.checks import clip
 from orchestrator.app.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 from orchestrator.errors import OrchestratorError
 
-__all__ = ["DATA_CHOICES", "coerce_param", "is_link", "share_query", "spec_from_link"]
+__all__ = [
+    "DATA_CHOICES",
+    "coerce_param",
+    "is_link",
+    "share_query",
+    "spec_from_link",
+    "without_paths",
+]
 
 DATA_CHOICES = ("demo", "upload")
 
@@ -40,6 +48,35 @@ def share_query(spec: RunSpec) -> dict[str, str]:
     return {k: v for k, v in spec.to_query().items() if k != "plugins"}
 
 
+def without_paths(spec: RunSpec) -> tuple[RunSpec, list[str]]:
+    """``spec`` without the file and folder paths a link may not name, and one message per
+    path dropped: a data path (anything but the demo data or uploads), the plug-in folder and
+    each strategy's plug-in reference. Running a link must never read or import a file the
+    link chose; a strategy whose plug-in was dropped is looked up by its name instead."""
+    messages: list[str] = []
+    data = spec.data
+    if data not in DATA_CHOICES:
+        messages.append(
+            f"The link names data {clip(data)!r}; a link never names files, so the demo data "
+            f"are used"
+        )
+        data = "demo"
+    if spec.plugin_dir is not None:
+        messages.append(
+            f"The link names a plug-in folder {clip(spec.plugin_dir)!r}; a link never names "
+            f"files, so it was dropped"
+        )
+    kept: list[StrategySpec] = []
+    for s in spec.strategies:
+        if s.plugin is not None:
+            messages.append(
+                f"{s.name}: the link names a plug-in {clip(s.plugin)!r}; a link never names "
+                f"files, so it was dropped and {s.name!r} is looked up by name"
+            )
+        kept.append(replace(s, plugin=None))
+    return replace(spec, data=data, plugin_dir=None, strategies=tuple(kept)), messages
+
+
 def coerce_param(spec: Any, value: object) -> tuple[int | float | bool, str | None]:
     """Return ``value`` as the declared parameter's type within its range, or its default and
     a message saying why the value was refused. ``spec`` is a ``strategies.ParamSpec``."""
@@ -47,14 +84,14 @@ def coerce_param(spec: Any, value: object) -> tuple[int | float | bool, str | No
     if kind is bool:
         if isinstance(value, bool):
             return value, None
-        return spec.default, f"{spec.name}={value!r} is not true/false"
+        return spec.default, f"{spec.name}={clip(repr(value))} is not true/false"
     if isinstance(value, bool) or not isinstance(value, int | float):
-        return spec.default, f"{spec.name}={value!r} is not a number"
-    if kind is int and not float(value).is_integer():
-        return spec.default, f"{spec.name}={value!r} is not a whole number"
+        return spec.default, f"{spec.name}={clip(repr(value))} is not a number"
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         bounds = f"{'' if lo is None else lo} to {'' if hi is None else hi}"
-        return spec.default, f"{spec.name}={value!r} is outside {bounds}"
+        return spec.default, f"{spec.name}={clip(repr(value))} is outside {bounds}"
+    if kind is int and not float(value).is_integer():
+        return spec.default, f"{spec.name}={clip(repr(value))} is not a whole number"
     return kind(value), None
 
 
@@ -72,11 +109,7 @@ def spec_from_link(
         spec = RunSpec.from_query(query)
     except OrchestratorError as exc:
         return DEFAULT_SPEC, [f"The link's configuration is invalid ({exc}); showing the default"]
-    messages: list[str] = []
-    data = spec.data
-    if data not in DATA_CHOICES:
-        messages.append(f"The link names data {data!r}; the dashboard uses the demo or uploads")
-        data = "demo"
+    spec, messages = without_paths(spec)
     kept: list[StrategySpec] = []
     for s in spec.strategies:
         if s.name not in param_specs:
@@ -94,7 +127,7 @@ def spec_from_link(
         weight = min(max(Decimal(s.weight), Decimal(0)), Decimal(1))
         if weight != Decimal(s.weight):
             messages.append(f"{s.name}: weight {s.weight} is outside 0 to 1; using {weight}")
-        kept.append(replace(s, weight=str(weight), params=params, plugin=None))
+        kept.append(replace(s, weight=str(weight), params=params))
     if not spec.strategies:
         names = ", ".join(s.name for s in DEFAULT_SPEC.strategies)
         messages.append(
@@ -102,4 +135,4 @@ def spec_from_link(
             f"strategies ({names}) are used with the link's other settings"
         )
         kept = list(DEFAULT_SPEC.strategies)
-    return replace(spec, data=data, strategies=tuple(kept), plugin_dir=None), messages
+    return replace(spec, strategies=tuple(kept)), messages

@@ -8,7 +8,7 @@ form with, so what the form accepts is what runs.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from orchestrator.app.spec import RunSpec
     from orchestrator.core.results import OrchestratorResult
 
-__all__ = ["build_strategies", "load_data", "run_spec", "select"]
+__all__ = ["build_strategies", "check_strategy_symbols", "load_data", "run_spec", "select"]
 
 
 def build_strategies(spec: RunSpec) -> list[tuple[object, str]]:
@@ -82,12 +82,26 @@ def _symbols_of(spec: RunSpec, frames: Mapping[str, pd.DataFrame]) -> dict[str, 
     return chosen
 
 
-def check_strategy_symbols(spec: RunSpec, available: list[str]) -> None:
-    """Raise ConfigError when a strategy trades a symbol the run's data do not have."""
+def check_strategy_symbols(
+    spec: RunSpec, available: list[str], loaded: Sequence[str] | None = None
+) -> None:
+    """Raise ConfigError when a strategy trades a symbol the run's data do not have.
+
+    ``available`` are the symbols selected for the run; ``loaded`` (optional) the symbols of
+    the data before the date range, so a symbol the range left out is named as such.
+    """
     for s in spec.strategies:
         missing = [x for x in s.symbols or () if x not in available]
-        if missing:
-            raise _unknown(missing, available, f"strategy {s.label or s.name!r} trades")
+        if not missing:
+            continue
+        who = f"strategy {s.label or s.name!r} trades"
+        cut = [x for x in missing if loaded is not None and x in loaded]
+        if cut:
+            raise ConfigError(
+                f"{who} {cut[0]!r}, which has no bars from {spec.start or 'the start'} to "
+                f"{spec.end or 'the end'}; widen the dates or choose other symbols"
+            )
+        raise _unknown(missing, available, who)
 
 
 def select(
@@ -136,8 +150,9 @@ def run_spec(
     if not spec.strategies:
         raise ConfigError("no strategy selected; add at least one strategy with a weight")
     built = build_strategies(spec)
-    frames, notes = select(spec, load_data(spec) if data is None else data)
-    check_strategy_symbols(spec, list(frames))
+    loaded = load_data(spec) if data is None else data
+    frames, notes = select(spec, loaded)
+    check_strategy_symbols(spec, list(frames), list(loaded))
     orch = StrategyOrchestrator(built, spec.initial_capital, spec.config(logging_level))
     result = orch.run(frames, progress=progress)
     notes += data_end_warnings(frames)

@@ -100,7 +100,7 @@ class StrategySpec:
     plugin: str | None = None
 
     def __post_init__(self) -> None:
-        name_text(self.name, "a strategy's name")
+        object.__setattr__(self, "name", name_text(self.name, "a strategy's name"))
         what = f"strategy {self.name!r}"
         object.__setattr__(self, "label", label_text(self.label, f"label of {what}"))
         object.__setattr__(self, "weight", weight_text(self.weight, f"weight of {self.name}"))

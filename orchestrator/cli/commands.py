@@ -57,6 +57,7 @@ def log_level(args: argparse.Namespace) -> int:
 
 def _load_spec(args: argparse.Namespace) -> RunSpec:
     """Read the run's configuration and apply the command-line overrides."""
+    from orchestrator.app.links import without_paths
     from orchestrator.app.spec import DEFAULT_SPEC, RunSpec
 
     query = getattr(args, "query", None)
@@ -68,7 +69,9 @@ def _load_spec(args: argparse.Namespace) -> RunSpec:
         text = query.strip()
         if "://" in text or text.startswith(("/", "?")):
             text = urlsplit(text).query
-        spec = RunSpec.from_query(parse_qs(text, keep_blank_values=True))
+        spec, dropped = without_paths(RunSpec.from_query(parse_qs(text, keep_blank_values=True)))
+        for message in dropped:
+            logger.warning("--query: %s", message)
     else:
         spec = DEFAULT_SPEC
     data = args.data

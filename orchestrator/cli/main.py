@@ -158,11 +158,23 @@ def _common() -> _Parser:
     return common
 
 
+def _symbol_list(text: str) -> str:
+    """--symbols: at least one name (an empty list would silently mean every symbol)."""
+    if not any(s.strip() for s in text.split(",")):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated symbols such as AAPL,MSFT; found {text!r} (leave the "
+            f"option out to use every symbol)"
+        )
+    return text
+
+
 def _overrides() -> _Parser:
     over = _Parser(add_help=False)
     group = over.add_argument_group("overrides (take precedence over the configuration file)")
     group.add_argument("--data", metavar="PATH", help='"demo", or a CSV/Parquet file or folder')
-    group.add_argument("--symbols", metavar="A,B,...", help="comma-separated symbols")
+    group.add_argument(
+        "--symbols", metavar="A,B,...", type=_symbol_list, help="comma-separated symbols"
+    )
     group.add_argument("--start", metavar="DATE", help="first date, e.g. 2010-01-01")
     group.add_argument("--end", metavar="DATE", help="last date, e.g. 2015-12-31")
     group.add_argument("--capital", metavar="AMOUNT", help="initial capital, e.g. 250000")
@@ -249,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     look.add_argument(
         "--symbols",
         metavar="A,B,...",
+        type=_symbol_list,
         default="AAPL,MSFT,BTC-USD",
         help="demo symbols to check on (default: %(default)s)",
     )

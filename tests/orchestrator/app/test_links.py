@@ -70,7 +70,12 @@ def test_spec_from_link_never_names_server_paths() -> None:
     assert got.data == "demo"
     assert got.plugin_dir is None
     assert got.strategies[0].plugin is None
-    assert messages == ["The link names data '/etc'; the dashboard uses the demo or uploads"]
+    assert messages == [
+        "The link names data '/etc'; a link never names files, so the demo data are used",
+        "The link names a plug-in folder '/tmp/evil'; a link never names files, so it was dropped",
+        "macd: the link names a plug-in '/tmp/evil/x.py:Evil'; a link never names files, so "
+        "it was dropped and 'macd' is looked up by name",
+    ]
 
 
 def test_spec_from_link_drops_unknown_and_corrects_invalid() -> None:
