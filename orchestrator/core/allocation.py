@@ -40,6 +40,7 @@ __all__ = [
     "SCHEDULES",
     "Rebalance",
     "check_bounds",
+    "check_choice",
     "check_lookback",
     "drift_exceeded",
     "period_ids",
@@ -68,7 +69,8 @@ RULES: tuple[str, ...] = (
 _BOUND_EPS = 1e-9
 
 
-def _choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
+def check_choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
+    """Return ``value`` if it is one of ``allowed``, else raise ConfigError with a suggestion."""
     if not isinstance(value, str) or value not in allowed:
         hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
         raise ConfigError(
@@ -137,9 +139,9 @@ class Rebalance:
     max_weight: float = 1.0
 
     def __post_init__(self) -> None:
-        _choice("schedule", self.schedule, SCHEDULES)
-        _choice("mode", self.mode, MODES)
-        _choice("rule", self.rule, RULES)
+        check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("mode", self.mode, MODES)
+        check_choice("rule", self.rule, RULES)
         if self.every_bars is not None:
             object.__setattr__(
                 self, "every_bars", _whole("every_bars", self.every_bars, 1, "bars between")
@@ -246,7 +248,7 @@ def period_ids(timeline: np.ndarray | pd.DatetimeIndex, schedule: str) -> np.nda
     Weeks start on Monday (1970-01-01 was a Thursday, hence the +3 days); quarters are
     calendar quarters. Time-zone-aware indexes count in their own wall-clock time.
     """
-    _choice("schedule", schedule, SCHEDULES)
+    check_choice("schedule", schedule, SCHEDULES)
     ns = _as_ns(timeline)
     if schedule == "none":
         return np.zeros(len(ns), dtype=np.int64)
