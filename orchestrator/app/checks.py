@@ -150,11 +150,14 @@ def iso_date(value: object, name: str) -> str:
         )
     try:
         stamp = pd.Timestamp(value.strip() if isinstance(value, str) else value)
-        valid = not pd.isna(stamp)
-    except (TypeError, ValueError, OverflowError):
-        valid = False
-    if not valid:
-        raise ConfigError(f"{name} must be a date, {example}; found {clip(repr(value))}")
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("UTC").tz_localize(None)
-    return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+        if pd.isna(stamp):
+            raise ValueError("not a date")
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        stamp = stamp.as_unit("ns")  # the data's range: 1677-09-22 to 2262-04-11
+        return stamp.date().isoformat() if stamp == stamp.normalize() else stamp.isoformat()
+    except (TypeError, ValueError, OverflowError, NotImplementedError):
+        raise ConfigError(
+            f"{name} must be a date between 1677-09-22 and 2262-04-11, {example}; found "
+            f"{clip(repr(value))}"
+        ) from None
