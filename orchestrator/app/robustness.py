@@ -26,6 +26,7 @@ __all__ = [
     "best_rows",
     "caveat_text",
     "metric_column",
+    "metric_names",
     "metric_spread",
     "neighbours",
 ]
@@ -50,6 +51,17 @@ def _metrics(table: pd.DataFrame) -> list[str]:
         for c in table.columns
         if c not in ("combination", "error") and c not in settings and table[c].dtype == "float64"
     ]
+
+
+def metric_names(strategy_ids: Sequence[str]) -> list[str]:
+    """The metric columns a sweep of strategies with these ids has: ``<id>.<figure>`` for each
+    strategy and ``Portfolio``, the figures of the comparison table (weight aside)."""
+    from dataclasses import fields
+
+    from orchestrator.core.metrics import PerformanceMetrics
+
+    figures = ["allocated_capital", "final_equity", *(f.name for f in fields(PerformanceMetrics))]
+    return [f"{sid}.{fig}" for sid in [*strategy_ids, _PORTFOLIO] for fig in figures]
 
 
 def metric_column(table_or_names: pd.DataFrame | Sequence[str], name: str) -> str:

@@ -361,7 +361,7 @@ def _execute(
     if report is not None:
         report(done, plan.count)
     try:
-        for future in as_completed(futures):
+        for future in as_completed(futures, loop=dask.loop):
             _collect(future, owner[future.key], rows)
             done = len(rows)
             if report is not None:

@@ -294,6 +294,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="print TOML (default) or a query string for the dashboard link",
     )
     export.set_defaults(handler=commands.export_config)
+    from orchestrator.cli import sweep as sweep_command  # its body and options live there
+
+    sweep_command.add_parser(sub, common)
     parser.commands.update(sub.choices)
     return parser
 

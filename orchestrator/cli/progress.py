@@ -24,12 +24,14 @@ class ProgressBar:
         stream: TextIO,
         label: str = "running",
         *,
+        unit: str = "timestamps",
         width: int = 30,
         delay: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream = stream
         self.label = label
+        self.unit = unit
         self.width = width
         self.delay = PROGRESS_DELAY if delay is None else delay
         self.clock = clock
@@ -46,7 +48,7 @@ class ProgressBar:
         self.last = percent
         filled = self.width * percent // 100
         bar = "#" * filled + "." * (self.width - filled)
-        text = f"{self.label} [{bar}] {percent:3d}%  {done:,}/{total:,} timestamps"
+        text = f"{self.label} [{bar}] {percent:3d}%  {done:,}/{total:,} {self.unit}"
         self.stream.write("\r" + text.ljust(self.shown))
         self.stream.flush()
         self.shown = max(self.shown, len(text))
