@@ -6,6 +6,8 @@
 >>> print(result.comparison_table)  # doctest: +SKIP
 """
 
+from typing import TYPE_CHECKING
+
 from orchestrator.core.accounts import StrategyState
 from orchestrator.core.allocation import Rebalance
 from orchestrator.core.engine import StrategyOrchestrator
@@ -22,6 +24,9 @@ from orchestrator.core.models import (
 from orchestrator.core.protocol import Strategy, default_strategy_id, snake_name
 from orchestrator.core.results import OrchestratorResult, StrategyResult
 from orchestrator.errors import ConfigError, DataError, OrchestratorError, StrategyError
+
+if TYPE_CHECKING:  # the lazy names of _LAZY below, for type checkers
+    from orchestrator.app.sweep import sweep
 
 __all__ = [
     "BarWindow",
@@ -45,6 +50,7 @@ __all__ = [
     "check_lookahead",
     "default_strategy_id",
     "snake_name",
+    "sweep",
 ]
 
 __version__ = "0.1.0"
@@ -53,7 +59,7 @@ __version__ = "0.1.0"
 # `strategies` in the layers (pyproject.toml's import-linter contract), and some pull heavy
 # libraries (Dask, skfolio), so `import orchestrator` must not load them. Each entry maps a
 # public name to the module that defines it.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {"sweep": "orchestrator.app.sweep"}
 
 
 def __getattr__(name: str) -> object:
