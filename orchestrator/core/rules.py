@@ -308,12 +308,14 @@ def frontier_weights(
 ) -> np.ndarray:
     """Return ``points x sleeves`` weights along the long-only mean-variance efficient frontier.
 
-    Each row sums to ``total`` within the bounds, from the minimum-variance mix to the highest
-    expected return (skfolio ``MeanRisk`` with ``efficient_frontier_size``). Raises
-    AllocationError when the optimiser cannot trace it.
+    Each row sums to ``total`` within the bounds. The first row is the minimum-variance mix,
+    the last the highest expected return the bounds allow, and the rows between minimise the
+    variance for expected returns evenly spaced between the two (skfolio ``MeanRisk`` with a
+    ``min_return`` per point); just the two ends when every mix has the same expected
+    return. Raises AllocationError when the optimiser cannot trace it.
     """
     from skfolio import RiskMeasure
-    from skfolio.optimization import MeanRisk
+    from skfolio.optimization import MeanRisk, ObjectiveFunction
 
     x = _check_returns(returns)
     n = x.shape[1]
@@ -321,21 +323,29 @@ def frontier_weights(
     if points < 2:
         raise ConfigError(f"an efficient frontier needs at least 2 points; found {points}")
     if total == 0.0 or n == 1:
-        return np.full((1, n), total / n if n else 0.0)
+        return np.full((1, n), total / n)
     lo, hi = _unit_bounds(total, min_weight, max_weight)
-    model = MeanRisk(
-        risk_measure=RiskMeasure.VARIANCE,
-        efficient_frontier_size=points,
-        min_weights=lo,
-        max_weights=hi,
-    )
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            model.fit(x)
-        rows = np.asarray(model.weights_, dtype=np.float64)
-    except Exception as exc:
-        raise AllocationError(f"{type(exc).__name__}: {exc}") from exc
-    if rows.ndim != 2 or not np.all(np.isfinite(rows)):
-        raise AllocationError("the optimiser returned an unusable frontier")
+
+    def model(**kwargs: Any) -> Any:
+        return MeanRisk(risk_measure=RiskMeasure.VARIANCE, min_weights=lo, max_weights=hi, **kwargs)
+
+    low = _fit(model(objective_function=ObjectiveFunction.MINIMIZE_RISK), x)
+    high = _fit(model(objective_function=ObjectiveFunction.MAXIMIZE_RETURN), x)
+    mean = x.mean(axis=0)
+    mu_low, mu_high = float(mean @ low), float(mean @ high)
+    rows = [low]
+    if mu_high - mu_low > 1e-12 * max(1.0, abs(mu_high)) and points > 2:
+        # Interior targets only: the ends are the two portfolios above, exactly.
+        targets = np.linspace(mu_low, mu_high, points)[1:-1]
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                fitted = model(min_return=targets).fit(x)
+            middle = np.asarray(fitted.weights_, dtype=np.float64).reshape(len(targets), n)
+        except Exception as exc:
+            raise AllocationError(f"{type(exc).__name__}: {exc}") from exc
+        if not np.all(np.isfinite(middle)):
+            raise AllocationError("the optimiser returned an unusable frontier")
+        rows.extend(middle)
+    rows.append(high)
     return total * np.vstack([fit_to_bounds(r, 1.0, lo, hi) for r in rows])
