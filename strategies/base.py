@@ -306,6 +306,8 @@ class SignalStrategy(BaseStrategy):
         # symbol -> signals by bar index (None before the prepared history starts)
         self._enter_at: dict[str, list[bool | None]] = {}
         self._exit_at: dict[str, list[bool | None]] = {}
+        # symbol -> (entry, exit) arrays, for histories prepared from their first bar
+        self._declared: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @abstractmethod
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
@@ -323,6 +325,25 @@ class SignalStrategy(BaseStrategy):
         pad: list[bool | None] = [None] * (bars.index - len(bars) + 1)  # a window from bar 0
         self._enter_at[bars.symbol] = pad + enter.tolist()
         self._exit_at[bars.symbol] = pad + exit_.tolist()
+        if pad:
+            self._declared.pop(bars.symbol, None)
+        else:
+            self._declared[bars.symbol] = (enter, exit_)
+
+    def declared_signals(self, symbol: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The prepared (entry, exit) arrays of ``symbol``, for the engine's sparse path.
+
+        None (ask at every bar) when ``prepare`` has not covered the symbol from its first bar,
+        or when a subclass overrides ``should_enter`` or ``should_exit``: its answers may then
+        differ from the arrays.
+        """
+        cls = type(self)
+        if (
+            cls.should_enter is not SignalStrategy.should_enter
+            or cls.should_exit is not SignalStrategy.should_exit
+        ):
+            return None
+        return self._declared.get(symbol)
 
     def _checked(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         enter, exit_ = self.signals(bars)
@@ -341,10 +362,10 @@ class SignalStrategy(BaseStrategy):
         enter, exit_ = self._checked(window)
         return bool(enter[-1]), bool(exit_[-1])
 
-    # The two methods below are the hot path (one call per strategy, symbol and bar): a dict
-    # lookup and a list index, with the bounds check left to IndexError.
-    def should_enter(self, bars: BarWindow, state: StrategyState) -> bool:
-        signals = self._enter_at.get(bars.symbol)
+    def _decide(self, table: dict[str, list[bool | None]], bars: BarWindow, which: int) -> bool:
+        """One decision: the prepared signal at the current bar (a dict lookup and a list
+        index, with the bounds check left to IndexError), else computed from the window."""
+        signals = table.get(bars.symbol)
         if signals is not None:
             try:
                 value = signals[bars.index]
@@ -352,15 +373,12 @@ class SignalStrategy(BaseStrategy):
                 value = None
             if value is not None:
                 return value
-        return self._latest(bars)[0]
+        return self._latest(bars)[which]
+
+    # The engine's sparse path does not call these two for prepared symbols (it reads the
+    # declared arrays); they serve the per-bar path, the look-ahead checker and direct calls.
+    def should_enter(self, bars: BarWindow, state: StrategyState) -> bool:
+        return self._decide(self._enter_at, bars, 0)
 
     def should_exit(self, bars: BarWindow, state: StrategyState) -> bool:
-        signals = self._exit_at.get(bars.symbol)
-        if signals is not None:
-            try:
-                value = signals[bars.index]
-            except IndexError:
-                value = None
-            if value is not None:
-                return value
-        return self._latest(bars)[1]
+        return self._decide(self._exit_at, bars, 1)

@@ -1,38 +1,51 @@
 """One ledger per strategy: its cash (a :class:`StrategyAllocation`), positions, trades, breaches.
 
-Only the engine changes an account; a strategy reads its own through :class:`StrategyState`.
-Cash and position changes are recorded as events (timeline index, value) rather than written at
-every bar, so the hot loop pays nothing for bookkeeping; the curves are rebuilt with numpy after
-the run (see :meth:`Account.curves`).
+Only the engine changes an account; a strategy reads its own through
+:class:`~orchestrator.core.state.StrategyState`. Everything the hot loop records goes into
+plain lists (cash and position changes as (timeline index, value) events, trades as one tuple
+of numbers each, breach episodes as small lists), and is turned into numpy arrays and frames
+once, column by column, after the run (:meth:`Account.curves`, :meth:`Account.trade_table`,
+:meth:`Account.breach_table`). No pandas object is made per fill.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from orchestrator.core.execution import CostModel
-from orchestrator.core.market import BarWindow, SymbolData
+from orchestrator.core.market import SymbolData
 from orchestrator.core.models import MONEY_EPS, CapitalBreach, StrategyAllocation, Trade
+from orchestrator.core.results import frame_from_columns
+from orchestrator.core.state import Clock, StrategyState
 
+# Clock and StrategyState live in orchestrator.core.state; re-exported for older imports.
 __all__ = ["Account", "Clock", "Position", "StrategyState"]
 
 logger = logging.getLogger("orchestrator")
-_LOGGED_BREACHES = 20  # per strategy; the rest are recorded but not logged
+_LOGGED_BREACHES = 20  # episodes per strategy; the rest are recorded but not logged
 
-
-class Clock:
-    """The engine's current position on the global timeline, shared with the states."""
-
-    __slots__ = ("ti",)
-
-    def __init__(self) -> None:
-        self.ti = 0
+# The numeric fields of one trade row, in order (strategy_id and symbol are added per table).
+_TRADE_FIELDS = (
+    "si",
+    "entry_time",
+    "entry_price",
+    "exit_time",
+    "exit_price",
+    "quantity",
+    "pnl",
+    "return_pct",
+    "commission",
+    "slippage",
+    "bars_held",
+    "is_open",
+)
+# One trade row: the fields above, as plain Python numbers.
+_TradeRow = tuple[int, int, float, int, float, float, float, float, float, float, int, bool]
 
 
 @dataclass(slots=True)
@@ -48,74 +61,13 @@ class Position:
     entry_bar: int  # bar index within the symbol's own history
 
 
-class StrategyState:
-    """What a strategy may know about itself when asked about one symbol (read-only).
-
-    Attributes are properties: ``symbol``, ``strategy_id``, ``position`` (quantity held, 0.0
-    when flat), ``entry_price`` and ``entry_time`` (None when flat), ``cash`` (its available
-    capital), ``equity`` (cash plus positions marked at their latest close) and ``timestamp``
-    (the current bar's).
-    """
-
-    __slots__ = ("_account", "_enter", "_exit", "_pos", "_si", "_window")
-
-    def __init__(
-        self,
-        account: Account,
-        si: int,
-        window: BarWindow,
-        enter: Callable[[BarWindow, StrategyState], Any],
-        exit_: Callable[[BarWindow, StrategyState], Any],
-    ) -> None:
-        self._account = account
-        self._si = si
-        self._window = window
-        self._enter = enter
-        self._exit = exit_
-        self._pos: Position | None = None
-
-    @property
-    def symbol(self) -> str:
-        return self._window.symbol
-
-    @property
-    def strategy_id(self) -> str:
-        return self._account.strategy_id
-
-    @property
-    def position(self) -> float:
-        return self._pos.quantity if self._pos is not None else 0.0
-
-    @property
-    def entry_price(self) -> float | None:
-        return self._pos.entry_price if self._pos is not None else None
-
-    @property
-    def entry_time(self) -> pd.Timestamp | None:
-        return pd.Timestamp(self._pos.entry_time) if self._pos is not None else None
-
-    @property
-    def cash(self) -> float:
-        return self._account.allocation.available_capital
-
-    @property
-    def equity(self) -> float:
-        return self._account.equity(self._account.clock.ti)
-
-    @property
-    def timestamp(self) -> pd.Timestamp:
-        w = self._window
-        return pd.Timestamp(int(w._data.time[w._end - 1]))
-
-    def __repr__(self) -> str:
-        return (
-            f"StrategyState(strategy_id={self.strategy_id!r}, symbol={self.symbol!r}, "
-            f"position={self.position}, cash={self.cash:.2f})"
-        )
-
-
 class Account:
-    """The ledger of one strategy in one run."""
+    """The ledger of one strategy in one run.
+
+    ``positions`` maps a symbol index to its open :class:`Position` (the one place a position
+    is stored). A capital breach is recorded as an *episode*: the consecutive bars of one
+    symbol on which the same kind of unaffordable entry (reduced or dropped) was retried.
+    """
 
     def __init__(
         self,
@@ -134,38 +86,47 @@ class Account:
         self.costs = costs
         self.positions: dict[int, Position] = {}
         self.cash_events: list[tuple[int, float]] = []
-        self.qty_events: dict[int, list[tuple[int, float]]] = {}
-        self.trades: list[Trade] = []
-        self.breaches: list[CapitalBreach] = []
+        self.qty_events: list[tuple[int, int, float]] = []  # (timeline index, si, change)
+        self.trade_rows: list[_TradeRow] = []
+        # Breach episodes: [first bar, last bar, si, requested, allowed, dropped, bars].
+        self.episodes: list[list[float]] = []
+        self._open_episode: dict[int, list[float]] = {}  # si -> its latest episode
 
     def equity(self, ti: int) -> float:
         """Cash plus open positions marked at their latest close at timeline index ``ti``."""
         total = self.allocation.available_capital
+        marks = self.marks
         for si, pos in self.positions.items():
-            total += pos.quantity * float(self.marks[si][ti])
+            total += pos.quantity * float(marks[si][ti])
         return total
 
-    def breach(self, time: int, si: int, requested: float, allowed: float, dropped: bool) -> None:
-        """Record (and log) an order that wanted more capital than this strategy had."""
-        record = CapitalBreach(
-            timestamp=pd.Timestamp(time),
-            strategy_id=self.strategy_id,
-            symbol=self.symbols[si].symbol,
-            requested=requested,
-            allowed=allowed,
-            action="dropped" if dropped else "reduced",
-        )
-        self.breaches.append(record)
-        n = len(self.breaches)
+    # ---- fills --------------------------------------------------------------------------------
+
+    def breach(self, bar: int, si: int, requested: float, allowed: float, dropped: bool) -> None:
+        """Record an entry that wanted more capital than this strategy had at ``bar``.
+
+        The same kind of breach on the symbol's next bar extends the episode (its last bar and
+        bar count); anything else starts a new one, which is logged (the first
+        ``_LOGGED_BREACHES`` per strategy).
+        """
+        last = self._open_episode.get(si)
+        if last is not None and last[1] == bar - 1 and bool(last[5]) is dropped:
+            last[1] = bar
+            last[6] += 1
+            return
+        episode = [bar, bar, si, requested, allowed, dropped, 1]
+        self._open_episode[si] = episode
+        self.episodes.append(episode)
+        n = len(self.episodes)
         if n <= _LOGGED_BREACHES:
             logger.warning(
                 "capital breach: %s wanted %.2f for %s at %s but %.2f was allowed; order %s",
                 self.strategy_id,
                 requested,
-                record.symbol,
-                record.timestamp.isoformat(),
+                self.symbols[si].symbol,
+                pd.Timestamp(int(self.symbols[si].time[bar])).isoformat(),
                 allowed,
-                record.action,
+                "dropped" if dropped else "reduced",
             )
             if n == _LOGGED_BREACHES:
                 logger.warning(
@@ -173,114 +134,145 @@ class Account:
                     self.strategy_id,
                 )
 
-    def buy(
-        self, si: int, ti: int, bar: int, price: float, quantity: float, state: StrategyState
-    ) -> None:
+    def buy(self, si: int, ti: int, bar: int, price: float, quantity: float) -> None:
         """Open a position of ``quantity`` at raw ``price`` (slippage and commission added)."""
         c = self.costs
         fill = c.buy_price(price)
         commission = c.commission(quantity, fill)
         cost = quantity * fill + commission
-        self.allocation.allocate(cost)
-        sd = self.symbols[si]
-        pos = Position(
-            quantity=quantity,
-            entry_price=fill,
-            entry_cost=cost,
-            commission=commission,
-            slippage=quantity * (fill - price),
-            entry_time=int(sd.time[bar]),
-            entry_bar=bar,
+        allocation = self.allocation
+        allocation.allocate(cost)
+        self.positions[si] = Position(
+            quantity,
+            fill,
+            cost,
+            commission,
+            quantity * (fill - price),
+            int(self.symbols[si].time[bar]),
+            bar,
         )
-        self.positions[si] = pos
-        state._pos = pos
-        self.cash_events.append((ti, self.allocation.available_capital))
-        self.qty_events.setdefault(si, []).append((ti, quantity))
+        self.cash_events.append((ti, allocation.available_capital))
+        self.qty_events.append((ti, si, quantity))
 
-    def sell(
-        self,
-        si: int,
-        ti: int,
-        bar: int,
-        price: float,
-        state: StrategyState,
-        bars_held: int,
-    ) -> None:
+    def sell(self, si: int, ti: int, bar: int, price: float, bars_held: int) -> None:
         """Close the position in symbol ``si`` at raw ``price`` (slippage and commission taken)."""
         pos = self.positions.pop(si)
-        state._pos = None
         c = self.costs
         fill = c.sell_price(price)
-        gross = pos.quantity * fill
+        q = pos.quantity
+        gross = q * fill
         # A minimum commission larger than the sale would push cash below zero; cap it.
-        commission = min(c.commission(pos.quantity, fill), gross)
+        commission = min(c.commission(q, fill), gross)
         proceeds = gross - commission
-        self.allocation.release(proceeds)
-        self.cash_events.append((ti, self.allocation.available_capital))
-        self.qty_events[si].append((ti, -pos.quantity))
-        self.trades.append(
-            self._trade(
-                pos,
+        allocation = self.allocation
+        allocation.release(proceeds)
+        self.cash_events.append((ti, allocation.available_capital))
+        self.qty_events.append((ti, si, -q))
+        pnl = proceeds - pos.entry_cost
+        self.trade_rows.append(
+            (
                 si,
+                pos.entry_time,
+                pos.entry_price,
                 int(self.symbols[si].time[bar]),
                 fill,
-                proceeds,
+                q,
+                pnl,
+                pnl / pos.entry_cost if pos.entry_cost > MONEY_EPS else float("nan"),
+                pos.commission + commission,
+                pos.slippage + q * (price - fill),
                 bars_held,
-                commission=pos.commission + commission,
-                slippage=pos.slippage + pos.quantity * (price - fill),
+                False,
             )
         )
 
-    def open_trades(self, last_time: dict[int, int], bars_held: dict[int, int]) -> list[Trade]:
-        """Return the positions still open, marked at each symbol's last close, as trades."""
-        out = []
+    def open_rows(self, bars_held: Mapping[int, int]) -> list[_TradeRow]:
+        """The positions still open, marked at each symbol's last close, as trade rows."""
+        rows: list[_TradeRow] = []
         for si, pos in sorted(self.positions.items()):
             sd = self.symbols[si]
             mark = float(sd.close[-1])
-            out.append(
-                self._trade(
-                    pos,
+            pnl = pos.quantity * mark - pos.entry_cost
+            rows.append(
+                (
                     si,
-                    last_time[si],
+                    pos.entry_time,
+                    pos.entry_price,
+                    int(sd.time[-1]),
                     mark,
-                    pos.quantity * mark,
+                    pos.quantity,
+                    pnl,
+                    pnl / pos.entry_cost if pos.entry_cost > MONEY_EPS else float("nan"),
+                    pos.commission,
+                    pos.slippage,
                     bars_held[si],
-                    commission=pos.commission,
-                    slippage=pos.slippage,
-                    is_open=True,
+                    True,
                 )
             )
-        return out
+        return rows
 
-    def _trade(
-        self,
-        pos: Position,
-        si: int,
-        exit_time: int,
-        exit_price: float,
-        proceeds: float,
-        bars_held: int,
-        *,
-        commission: float,
-        slippage: float,
-        is_open: bool = False,
-    ) -> Trade:
-        pnl = proceeds - pos.entry_cost
-        return Trade(
-            strategy_id=self.strategy_id,
-            symbol=self.symbols[si].symbol,
-            entry_time=pd.Timestamp(pos.entry_time),
-            entry_price=pos.entry_price,
-            exit_time=pd.Timestamp(exit_time),
-            exit_price=exit_price,
-            quantity=pos.quantity,
-            pnl=pnl,
-            return_pct=pnl / pos.entry_cost if pos.entry_cost > MONEY_EPS else float("nan"),
-            commission=commission,
-            slippage=slippage,
-            bars_held=bars_held,
-            is_open=is_open,
+    # ---- tables and curves (after the run) ----------------------------------------------------
+
+    def trade_table(self, bars_held: Mapping[int, int] | None = None) -> pd.DataFrame:
+        """Every trade as one frame built column-wise, the open positions last (``is_open``)
+        when ``bars_held`` gives each open position's bars held."""
+        rows = self.trade_rows + (self.open_rows(bars_held) if bars_held is not None else [])
+        n = len(rows)
+        cols = list(zip(*rows, strict=True)) if rows else [()] * len(_TRADE_FIELDS)
+        raw = dict(zip(_TRADE_FIELDS, cols, strict=True))
+        names = np.array([sd.symbol for sd in self.symbols] or [""], dtype=object)
+        si = np.fromiter(raw["si"], np.int64, n)
+        data = {
+            "strategy_id": np.full(n, self.strategy_id, dtype=object),
+            "symbol": names[si] if n else np.array([], dtype=object),
+            "entry_time": np.fromiter(raw["entry_time"], np.int64, n).view("datetime64[ns]"),
+            "entry_price": np.fromiter(raw["entry_price"], np.float64, n),
+            "exit_time": np.fromiter(raw["exit_time"], np.int64, n).view("datetime64[ns]"),
+        }
+        for name in ("exit_price", "quantity", "pnl", "return_pct", "commission", "slippage"):
+            data[name] = np.fromiter(raw[name], np.float64, n)
+        data["bars_held"] = np.fromiter(raw["bars_held"], np.int64, n)
+        data["is_open"] = np.fromiter(raw["is_open"], bool, n)
+        return frame_from_columns(data)
+
+    @property
+    def trades(self) -> list[Trade]:
+        """The closed trades as :class:`Trade` records (for tests and small scripts)."""
+        frame = self.trade_table()
+        return [Trade(**{str(k): v for k, v in row.items()}) for row in frame.to_dict("records")]
+
+    def breach_table(self) -> pd.DataFrame:
+        """The breach episodes as one frame (columns of :class:`CapitalBreach`), in time order."""
+        eps = self.episodes
+        n = len(eps)
+        si = np.fromiter((int(e[2]) for e in eps), np.int64, n)
+        first = np.fromiter((int(e[0]) for e in eps), np.int64, n)
+        last = np.fromiter((int(e[1]) for e in eps), np.int64, n)
+        times = [sd.time for sd in self.symbols]
+        start = np.fromiter((times[s][b] for s, b in zip(si, first, strict=True)), np.int64, n)
+        end = np.fromiter((times[s][b] for s, b in zip(si, last, strict=True)), np.int64, n)
+        names = np.array([sd.symbol for sd in self.symbols] or [""], dtype=object)
+        frame = frame_from_columns(
+            {
+                "timestamp": start.view("datetime64[ns]"),
+                "strategy_id": np.full(n, self.strategy_id, dtype=object),
+                "symbol": names[si] if n else np.array([], dtype=object),
+                "requested": np.fromiter((e[3] for e in eps), np.float64, n),
+                "allowed": np.fromiter((e[4] for e in eps), np.float64, n),
+                "action": np.array(["dropped" if e[5] else "reduced" for e in eps], dtype=object),
+                "last_timestamp": end.view("datetime64[ns]"),
+                "bars": np.fromiter((int(e[6]) for e in eps), np.int64, n),
+            }
         )
+        if n > 1:
+            frame = frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
+        return frame
+
+    @property
+    def breaches(self) -> list[CapitalBreach]:
+        """The breach episodes as :class:`CapitalBreach` records (for tests and small scripts)."""
+        rows = self.breach_table().to_dict("records")
+        return [CapitalBreach(**{str(k): v for k, v in row.items()}) for row in rows]
 
     def curves(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rebuild (equity, cash, positions value) on a timeline of ``n`` points from events.
@@ -289,20 +281,28 @@ class Account:
         at their latest close on the timeline.
         """
         initial = self.allocation.allocated_capital
-        if self.cash_events:
-            ev_ti = np.fromiter((t for t, _ in self.cash_events), np.int64, len(self.cash_events))
-            ev_cash = np.fromiter((c for _, c in self.cash_events), float, len(self.cash_events))
+        m = len(self.cash_events)
+        if m:
+            ev_ti = np.fromiter((t for t, _ in self.cash_events), np.int64, m)
+            ev_cash = np.fromiter((c for _, c in self.cash_events), np.float64, m)
             # Index of the last event at or before each timeline point (-1: none yet).
             k = np.searchsorted(ev_ti, np.arange(n), side="right") - 1
             cash = np.where(k >= 0, ev_cash[np.maximum(k, 0)], initial)
         else:
             cash = np.full(n, initial)
         value = np.zeros(n)
-        for si, events in self.qty_events.items():
-            delta = np.zeros(n)
-            for t, q in events:
-                delta[t] += q
-            qty = np.cumsum(delta)
-            held = qty != 0
-            value[held] += qty[held] * self.marks[si][held]
+        q = len(self.qty_events)
+        if q:
+            q_ti = np.fromiter((e[0] for e in self.qty_events), np.int64, q)
+            q_si = np.fromiter((e[1] for e in self.qty_events), np.int64, q)
+            q_dq = np.fromiter((e[2] for e in self.qty_events), np.float64, q)
+            # Symbols in the order first traded, so the value sums in a fixed order.
+            for si in dict.fromkeys(q_si.tolist()):
+                mine = q_si == si
+                delta = np.zeros(n)
+                # Sequential sums in event order, as the per-event loop added them.
+                np.add.at(delta, q_ti[mine], q_dq[mine])
+                qty = np.cumsum(delta)
+                held = qty != 0
+                value[held] += qty[held] * self.marks[si][held]
         return cash + value, cash, value

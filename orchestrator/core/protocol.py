@@ -5,13 +5,28 @@ A strategy is any object with::
     should_enter(bars: BarWindow, state: StrategyState) -> bool   # asked while flat
     should_exit(bars: BarWindow, state: StrategyState) -> bool    # asked while holding
 
-Optional attributes: ``name`` (the strategy id; default the class name in snake_case, less
-``Strategy``),
-``symbols`` (the symbols it trades; default all), ``max_positions`` (slots for sizing;
-default the run's setting) and ``prepare(bars)``, called once per symbol before the run with a
-window over that symbol's whole history, to precompute indicators with numpy. ``prepare`` sees
-the future by design, so whatever it computes must be causal: check it with
-:func:`orchestrator.check_lookahead`.
+Each answer must be ``True`` or ``False`` (a ``bool`` or a ``numpy.bool_``); anything else (a
+string, a number, NaN, a list, a method not called) is a :class:`StrategyError`, because its
+truthiness would enter positions nobody meant.
+
+Optional attributes:
+
+- ``name``: the strategy id (default the class name in snake_case, less ``Strategy``); the
+  name ``Portfolio`` is reserved for the portfolio's row;
+- ``symbols``: the symbols it trades (default all);
+- ``max_positions``: slots for equal-slot sizing (default the run's setting);
+- ``prepare(bars)``: called once per symbol before the run with a window over that symbol's
+  whole history, to precompute indicators with numpy. ``prepare`` sees the future by design,
+  so whatever it computes must be causal: check it with :func:`orchestrator.check_lookahead`;
+- ``entry_size(bars, state) -> float``: asked with each entry signal, the fraction of the
+  strategy's equity to put into that entry, in (0, 1] (without it: equal slots, equity /
+  max_positions). Anything else is a :class:`StrategyError`;
+- ``declared_signals(symbol) -> (entry, exit) | None``: called after ``prepare``, two boolean
+  numpy arrays over the symbol's whole history whose values at bar t are exactly what
+  ``should_enter`` / ``should_exit`` would answer at bar t, whatever the state. The engine then
+  visits the symbol only at the bars where the relevant array is true (the sparse path) and
+  does not call the two methods; ``None`` keeps the per-bar protocol for that symbol.
+  :class:`strategies.base.SignalStrategy` declares its ``signals`` this way.
 """
 
 from __future__ import annotations
@@ -20,10 +35,13 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
-from orchestrator.core.accounts import StrategyState
-from orchestrator.core.market import BarWindow
+import numpy as np
 
-__all__ = ["Strategy", "default_strategy_id", "snake_name", "unique_ids"]
+from orchestrator.core.market import BarWindow
+from orchestrator.core.state import StrategyState
+from orchestrator.errors import ConfigError
+
+__all__ = ["Strategy", "declared_arrays", "default_strategy_id", "snake_name", "unique_ids"]
 
 
 @runtime_checkable
@@ -82,3 +100,38 @@ def unique_ids(bases: Sequence[str]) -> list[str]:
         taken.add(sid)
         ids.append(sid)
     return ids
+
+
+def declared_arrays(
+    strategy: object, symbol: str, bars: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the strategy's declared (entry, exit) signals for ``symbol``, checked, or None.
+
+    None when the strategy has no ``declared_signals`` or declares nothing for this symbol;
+    a ConfigError when what it declares is not two boolean arrays of the symbol's ``bars``.
+    """
+    declare = getattr(strategy, "declared_signals", None)
+    if not callable(declare):
+        return None
+    declared = declare(symbol)
+    if declared is None:
+        return None
+    name = default_strategy_id(strategy)
+    if not isinstance(declared, tuple) or len(declared) != 2:
+        raise ConfigError(
+            f"strategy {name!r}: declared_signals({symbol!r}) returned "
+            f"{type(declared).__name__}; expected None or a pair (entry, exit) of boolean arrays"
+        )
+    arrays = []
+    for label, values in zip(("entry", "exit"), declared, strict=True):
+        ok = isinstance(values, np.ndarray) and values.dtype == np.bool_
+        if not ok or values.shape != (bars,):
+            shape = getattr(values, "shape", None)
+            dtype = getattr(values, "dtype", type(values).__name__)
+            raise ConfigError(
+                f"strategy {name!r}: declared_signals({symbol!r}) gave a {label} array of "
+                f"dtype {dtype} and shape {shape}; expected a numpy bool array of shape "
+                f"({bars},), one value per bar of {symbol!r}"
+            )
+        arrays.append(values)
+    return arrays[0], arrays[1]

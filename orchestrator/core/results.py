@@ -30,12 +30,13 @@ __all__ = [
     "OrchestratorResult",
     "StrategyResult",
     "breaches_frame",
+    "frame_from_columns",
     "trades_frame",
 ]
 
 PORTFOLIO = "Portfolio"
-_TIME_COLUMNS = {"entry_time", "exit_time", "timestamp"}
-_INT_COLUMNS = {"bars_held"}
+_TIME_COLUMNS = {"entry_time", "exit_time", "timestamp", "last_timestamp"}
+_INT_COLUMNS = {"bars_held", "bars"}
 _BOOL_COLUMNS = {"is_open"}
 _STR_COLUMNS = {"strategy_id", "symbol", "action"}
 
@@ -56,6 +57,12 @@ def _retype(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def frame_from_columns(columns: Mapping[str, Any]) -> pd.DataFrame:
+    """Build a trades or breaches table from whole columns (numpy arrays), typed as
+    :func:`trades_frame` and :func:`breaches_frame` type theirs: the engine's column-wise path."""
+    return _retype(pd.DataFrame(dict(columns)))
+
+
 def _typed_frame(items: Iterable[Any], columns: list[str]) -> pd.DataFrame:
     """Build a table column by column from records (mappings) or dataclass instances."""
     rows = list(items)
@@ -69,8 +76,20 @@ def trades_frame(trades: Iterable[Trade | Mapping[str, Any]]) -> pd.DataFrame:
 
 
 def breaches_frame(breaches: Iterable[CapitalBreach | Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per capital breach, columns as :class:`~orchestrator.core.models.CapitalBreach`'s."""
-    return _typed_frame(breaches, BREACH_COLUMNS)
+    """One row per breach episode, columns as :class:`~orchestrator.core.models.CapitalBreach`'s.
+
+    A record without ``last_timestamp`` (or with None) ends on its first bar; one without
+    ``bars`` lasted one bar (the form of single-bar breaches before episodes).
+    """
+    rows = []
+    for r in breaches:
+        row = dict(r) if isinstance(r, Mapping) else {c: getattr(r, c) for c in BREACH_COLUMNS}
+        last = row.get("last_timestamp")
+        if last is None or last is pd.NaT:
+            row["last_timestamp"] = row["timestamp"]
+        row.setdefault("bars", 1)
+        rows.append(row)
+    return _typed_frame(rows, BREACH_COLUMNS)
 
 
 def _concat(frames: list[pd.DataFrame], empty: pd.DataFrame) -> pd.DataFrame:

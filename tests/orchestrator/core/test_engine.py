@@ -588,21 +588,35 @@ def test_orchestrator_strategy_raises_in_prepare_strategy_error() -> None:
     assert isinstance(info.value.__cause__, TypeError)
 
 
-def test_orchestrator_strategy_raising_orchestrator_error_passes_through() -> None:
+@pytest.mark.parametrize("error", [DataError, ConfigError, StrategyError])
+def test_orchestrator_strategy_raising_orchestrator_error_wrapped_with_context(
+    error: type[Exception],
+) -> None:
     class Raises(Never):
         def should_enter(self, bars: BarWindow, state: StrategyState) -> bool:
-            raise DataError("my own data problem")
+            if error is StrategyError:
+                raise StrategyError("mine", strategy_id="x", symbol="Y", timestamp=None)
+            raise error("my own data problem")
 
-    with pytest.raises(DataError, match="my own data problem"):
+    with pytest.raises(StrategyError) as info:
         run([(Raises(), 1)], {"X": ohlc([1, 2])})
+    if error is not StrategyError:  # a StrategyError of its own passes as raised
+        assert str(info.value) == (
+            f"strategy 'raises' raised {error.__name__} on symbol 'X' at "
+            f"2024-01-01T00:00:00: my own data problem"
+        )
+        assert (info.value.strategy_id, info.value.symbol) == ("raises", "X")
+        assert info.value.timestamp == pd.Timestamp("2024-01-01")
+        assert isinstance(info.value.__cause__, error)
 
 
-def test_orchestrator_strategy_returning_ambiguous_array_strategy_error() -> None:
+def test_orchestrator_strategy_returning_array_strategy_error_names_type() -> None:
     class Vector(Never):
         def should_enter(self, bars: BarWindow, state: StrategyState) -> Any:
-            return bars.close > 100  # one element: a plain bool; two: ambiguous
+            return bars.close > 100  # an array, never a decision
 
-    with pytest.raises(StrategyError, match="ValueError on symbol 'X' at 2024-01-02"):
+    expected = r"answered array.* of type ndarray on symbol 'X' at 2024-01-01T00:00:00"
+    with pytest.raises(StrategyError, match=expected):
         run([(Vector(), 1)], {"X": ohlc([1, 2, 3])})
 
 

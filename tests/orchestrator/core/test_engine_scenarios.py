@@ -425,6 +425,8 @@ def test_scenario_breach_one_slot_two_symbols_reduced(caplog: pytest.LogCaptureF
             "requested": 1000.0,
             "allowed": 100.0,
             "action": "reduced",
+            "last_timestamp": pd.Timestamp("2024-01-02"),
+            "bars": 1,
         }
     ]
     assert result.get_strategy_result("greedy").cash_curve.tolist() == [1000.0, 10.0, 10.0]

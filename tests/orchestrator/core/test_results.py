@@ -196,6 +196,8 @@ def test_result_breaches_sorted_by_time_with_columns(result: OrchestratorResult)
         "requested",
         "allowed",
         "action",
+        "last_timestamp",
+        "bars",
     ]
     assert breaches["timestamp"].is_monotonic_increasing
     assert set(breaches["strategy_id"]) == {"greedy"}
