@@ -8,7 +8,6 @@
 
 from typing import TYPE_CHECKING
 
-from orchestrator.core.accounts import StrategyState
 from orchestrator.core.allocation import Rebalance
 from orchestrator.core.engine import StrategyOrchestrator
 from orchestrator.core.lookahead import LookaheadReport, check_lookahead
@@ -23,6 +22,7 @@ from orchestrator.core.models import (
 )
 from orchestrator.core.protocol import Strategy, default_strategy_id, snake_name
 from orchestrator.core.results import OrchestratorResult, StrategyResult
+from orchestrator.core.state import StrategyState
 from orchestrator.errors import ConfigError, DataError, OrchestratorError, StrategyError
 
 if TYPE_CHECKING:  # the lazy names of _LAZY below, for type checkers

@@ -250,10 +250,13 @@ class Trade:
 
 @dataclass(frozen=True, slots=True)
 class CapitalBreach:
-    """An order that wanted more capital than its strategy had, and what was done about it.
+    """An episode of entries that wanted more capital than their strategy had.
 
-    ``requested`` and ``allowed`` are currency amounts; ``action`` is ``"reduced"`` (filled
-    with what fits) or ``"dropped"`` (not even one share fitted).
+    One record per strategy x symbol x run of consecutive bars of that symbol on which the
+    same kind of unaffordable entry was retried: ``timestamp`` is its first bar,
+    ``last_timestamp`` its last (None: the same bar) and ``bars`` how many bars it lasted.
+    ``requested`` and ``allowed`` are the first bar's currency amounts; ``action`` is
+    ``"reduced"`` (filled with what fits) or ``"dropped"`` (not even one share fitted).
     """
 
     timestamp: pd.Timestamp
@@ -262,6 +265,8 @@ class CapitalBreach:
     requested: float
     allowed: float
     action: Literal["reduced", "dropped"]
+    last_timestamp: pd.Timestamp | None = None
+    bars: int = 1
 
 
 TRADE_COLUMNS = [f for f in Trade.__dataclass_fields__]

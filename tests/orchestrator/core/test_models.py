@@ -352,6 +352,8 @@ def test_trade_and_breach_columns_follow_fields() -> None:
         "requested",
         "allowed",
         "action",
+        "last_timestamp",
+        "bars",
     ]
 
 
