@@ -3,7 +3,24 @@
 All three enter when a fast line crosses above a slow one and exit when it crosses back below:
 at bar t, *above* means ``fast(t) > slow(t)`` and ``fast(t - 1) <= slow(t - 1)``, *below*
 means ``fast(t) < slow(t)`` and ``fast(t - 1) >= slow(t - 1)``. A position is entered only on
-the bar of a crossing, never merely because the fast line is above.
+the bar of a crossing, never merely because the fast line is above. Through a tie (below,
+equal, above) the cross is at the first bar above; a touch (above, equal, above) is no cross.
+
+Ties are decided on the prices' own precision (:mod:`strategies.precision`):
+
+* ``sma_crossover``: when the closes are decimals of at most 8 places, the averages compare
+  exactly in integer ticks (``sum_fast * slow`` vs ``sum_slow * fast``), so averages equal in
+  decimal arithmetic are equal; otherwise the correctly rounded SMAs compare with a tie within
+  4 ulps.
+* ``ema_crossover`` and ``macd``: the lines compare as doubles with a tie within 4 ulps of the
+  averages (for MACD, of the two EMAs the line is made of, the scale of its rounding noise).
+  Exact decimal ties between EMAs practically never happen: an EMA of decimals is a rational
+  whose denominator grows by a factor ``n + 1`` per bar, so two spans (or the MACD line and its
+  signal) agree exactly only where the prices are flat, and there the recursion keeps every
+  average exactly equal to the price. The tolerance settles the few seeded ties left (an
+  ``EMA_1``, the close itself, against a slow EMA seeded with an SMA). It is not widened to the
+  recursion's own accumulated rounding (some ``1 / alpha`` ulps): that would swallow genuine
+  crossings to decide ties that do not occur.
 """
 
 from __future__ import annotations
@@ -13,19 +30,12 @@ from typing import Any
 
 import numpy as np
 
-from orchestrator.core.market import BarWindow
+from orchestrator import BarWindow
 from strategies.base import SignalStrategy, param
-from strategies.indicators import crossed_above, crossed_below, ema, sma
+from strategies.indicators import ema
+from strategies.precision import crossings, mean_order, order
 
 __all__ = ["EmaCrossoverStrategy", "MacdStrategy", "SmaCrossoverStrategy"]
-
-
-def _crossings(fast: np.ndarray, slow: np.ndarray, first: int) -> tuple[np.ndarray, np.ndarray]:
-    enter = crossed_above(fast, slow)
-    exit_ = crossed_below(fast, slow)
-    enter[:first] = False
-    exit_[:first] = False
-    return enter, exit_
 
 
 class _FastSlow(SignalStrategy):
@@ -44,10 +54,10 @@ class _FastSlow(SignalStrategy):
 class SmaCrossoverStrategy(_FastSlow):
     """Trend following on two simple moving averages of the closes.
 
-    ``SMA_n(t)`` is the mean of the ``n`` closes up to and including bar t, correctly rounded
-    (from exactly rounded window sums), so mathematically equal averages compare equal and
-    flat prices never cross. Decisions start at ``t = slow``, the first bar whose previous bar
-    has both averages.
+    ``SMA_n(t)`` is the mean of the ``n`` closes up to and including bar t. The two compare
+    exactly on the closes' decimal grid (integer ticks), else as correctly rounded doubles with
+    a tie within a few ulps, so averages equal as written compare equal and flat prices never
+    cross. Decisions start at ``t = slow``, the first bar whose previous bar has both averages.
     """
 
     name = "sma_crossover"
@@ -67,7 +77,7 @@ class SmaCrossoverStrategy(_FastSlow):
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         close = bars.close
         p = self.params
-        return _crossings(sma(close, p.fast), sma(close, p.slow), p.slow)
+        return crossings(mean_order(close, p.fast, p.slow), p.slow)
 
 
 class EmaCrossoverStrategy(_FastSlow):
@@ -91,14 +101,15 @@ class EmaCrossoverStrategy(_FastSlow):
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         close = bars.close
         p = self.params
-        return _crossings(ema(close, p.fast), ema(close, p.slow), p.slow)
+        return crossings(order(ema(close, p.fast), ema(close, p.slow)), p.slow)
 
 
 class MacdStrategy(_FastSlow):
     """MACD: the MACD line (``EMA_fast - EMA_slow`` of the closes) against its signal line
     (an EMA of the MACD line over ``signal`` bars, seeded like every EMA here with a simple
     average). The MACD line exists from bar ``slow - 1``, the signal line from
-    ``slow + signal - 2``; decisions start at ``t = slow + signal - 1``.
+    ``slow + signal - 2``; decisions start at ``t = slow + signal - 1``. A tie is within a few
+    ulps of the EMAs the line is the difference of.
     """
 
     name = "macd"
@@ -119,6 +130,8 @@ class MacdStrategy(_FastSlow):
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         close = bars.close
         p = self.params
-        line = ema(close, p.fast) - ema(close, p.slow)
+        fast, slow = ema(close, p.fast), ema(close, p.slow)
+        line = fast - slow
         signal = ema(line, p.signal, start=p.slow - 1)
-        return _crossings(line, signal, self.warmup)
+        noise = np.maximum(np.abs(fast), np.abs(slow))  # the line's rounding is on this scale
+        return crossings(order(line, signal, scale=noise), self.warmup)

@@ -1,18 +1,35 @@
 """Mean-reversion strategies: buy a dip measured by Wilder's RSI or by Bollinger Bands, sell
-when the price has recovered."""
+when the price has recovered.
+
+Bollinger's comparisons are decided on the prices' own precision (:mod:`strategies.precision`).
+The exit, a close at or above the middle band (its SMA), is exact on the closes' decimal grid
+(``n * close`` vs the window's sum of ticks), else a tie within 4 ulps. The entry, a close
+below ``SMA - k * std``, is decided in doubles wherever a rigorous bound on their rounding
+(and on the decimals' own representation error) leaves no doubt; a window within that bound is
+decided exactly on the grid, in integers (``D > 0`` and ``D**2 > k**2 * V`` with
+``D = sum - n * close`` and ``V = n * sum(x**2) - sum**2`` in ticks, ``k`` as written), and off
+the grid it is a tie (no entry). With ``period = 2, k = 1`` the lower band is the window's low,
+so a close never falls below it, where doubles said it did about half the time on down bars.
+RSI's thresholds compare a ratio of smoothed changes with a level, not prices: they compare as
+doubles.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from orchestrator.core.market import BarWindow
+from orchestrator import BarWindow
 from strategies.base import SignalStrategy, param
-from strategies.indicators import rolling_std, sma, wilder
+from strategies.indicators import rolling_max, rolling_std, sma, wilder
+from strategies.precision import price_vs_mean, tick_arrays
 
 __all__ = ["BollingerReversionStrategy", "RsiReversionStrategy", "rsi"]
+
+_U = 2.0**-53  # unit roundoff of float64
 
 
 def rsi(close: np.ndarray, period: int) -> np.ndarray:
@@ -79,7 +96,8 @@ class BollingerReversionStrategy(SignalStrategy):
 
     Middle band: the simple moving average of the last ``period`` closes (bar t included);
     lower band: middle - ``k`` x their population standard deviation (ddof = 0, as Bollinger
-    defines it). Decisions start at ``t = period - 1``.
+    defines it). Decisions start at ``t = period - 1``. Both comparisons are decided on the
+    closes' own precision (see the module docstring).
     """
 
     name = "bollinger_reversion"
@@ -104,6 +122,51 @@ class BollingerReversionStrategy(SignalStrategy):
         p = self.params
         close = bars.close
         middle = sma(close, p.period)
-        lower = middle - p.k * rolling_std(close, p.period, middle)
-        with np.errstate(invalid="ignore"):
-            return close < lower, close >= middle
+        std = rolling_std(close, p.period, middle)
+        enter = _below_lower_band(close, middle, std, p.period, p.k)
+        return enter, price_vs_mean(close, p.period, middle) >= 0.0
+
+
+def _below_lower_band(
+    close: np.ndarray, middle: np.ndarray, std: np.ndarray, n: int, k: float
+) -> np.ndarray:
+    """``close(t) < middle(t) - k * std(t)`` decided on the closes' own precision.
+
+    ``middle`` is the correctly rounded SMA and ``std`` the two-pass population deviation
+    around it. The bound covers, per window: each close's distance from its decimal (2 ulps of
+    the window's largest price, in the close, the mean and, as std is 1-Lipschitz in the
+    max norm, the std), the mean's rounding (which also shifts the two-pass std by at most as
+    much), the sum of ``n`` squares, the square root, the product and the subtraction. It is
+    doubled for safety; only windows within it need the exact integer decision.
+    """
+    out = np.zeros(len(close), dtype=bool)
+    if len(close) < n:
+        return out
+    with np.errstate(invalid="ignore"):
+        lower = middle - k * std
+        gap = lower - close
+        scale = rolling_max(np.abs(close), n)  # causal: the window's own largest price
+        bound = 2.0 * (
+            (3.0 + 3.0 * k) * np.spacing(scale)
+            + (1.0 + k) * np.spacing(np.abs(middle))
+            + (n + 10) * _U * k * std
+            + np.spacing(np.abs(lower))
+            + np.spacing(np.abs(gap))
+        )
+        out[:] = gap > bound
+        doubtful = np.flatnonzero(np.abs(gap) <= bound)
+    if not doubtful.size:
+        return out
+    grid = tick_arrays(close)
+    if grid is None:
+        return out  # off the grid: a tie within the rounding bound, no entry
+    ticks = grid[0].tolist()
+    ratio = Fraction(repr(float(k)))  # k as written: 0.1 is 1/10
+    p2, q2 = ratio.numerator**2, ratio.denominator**2
+    for t in doubtful.tolist():
+        window = ticks[t - n + 1 : t + 1]
+        total = sum(window)
+        below = total - n * ticks[t]  # n * (mean - close), in ticks
+        spread = n * sum(v * v for v in window) - total * total  # n**2 * variance
+        out[t] = below > 0 and q2 * below * below > p2 * spread
+    return out

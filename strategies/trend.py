@@ -1,4 +1,11 @@
-"""Trend strategies without moving averages: buy and hold, Donchian breakout, momentum."""
+"""Trend strategies without moving averages: buy and hold, Donchian breakout, momentum.
+
+Donchian's channel comparisons are decided on the prices' own precision
+(:mod:`strategies.precision`): when the closes, highs and lows are decimals of at most 8
+places, each price is compared as its decimal (so a close equal to the prior high as written
+is equal, never an ulp above); otherwise a close within 4 ulps of the channel edge is a tie.
+A tie is no breakout and no exit. Momentum compares a ratio with a threshold, not prices.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from orchestrator.core.accounts import StrategyState
-from orchestrator.core.market import BarWindow
+from orchestrator import BarWindow, StrategyState
 from strategies.base import BaseStrategy, SignalStrategy, param
 from strategies.indicators import rolling_max, rolling_min
+from strategies.precision import order, snap
 
 __all__ = ["BuyAndHoldStrategy", "DonchianBreakoutStrategy", "MomentumStrategy"]
 
@@ -33,7 +40,8 @@ class DonchianBreakoutStrategy(SignalStrategy):
 
     Enter at bar ``t >= entry`` when ``close(t)`` is above the highest high of the previous
     ``entry`` bars (``high[t - entry : t]``, bar t excluded); exit at ``t >= exit`` when
-    ``close(t)`` is below the lowest low of the previous ``exit`` bars.
+    ``close(t)`` is below the lowest low of the previous ``exit`` bars. Equality is at the
+    data's precision: a close equal to the channel edge as written is not a breakout.
     """
 
     name = "donchian_breakout"
@@ -56,13 +64,16 @@ class DonchianBreakoutStrategy(SignalStrategy):
 
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         p = self.params
-        close = bars.close
+        snapped = snap(bars.close, bars.high, bars.low)
+        close, high, low = (bars.close, bars.high, bars.low) if snapped is None else snapped
         n = len(close)
         upper = np.full(n, np.nan)  # highest high of the previous `entry` bars
-        upper[1:] = rolling_max(bars.high, p.entry)[:-1]
+        upper[1:] = rolling_max(high, p.entry)[:-1]
         lower = np.full(n, np.nan)  # lowest low of the previous `exit` bars
-        lower[1:] = rolling_min(bars.low, p.exit)[:-1]
-        with np.errstate(invalid="ignore"):
+        lower[1:] = rolling_min(low, p.exit)[:-1]
+        if snapped is None:  # off the grid: a tie within a few ulps
+            return order(close, upper) > 0, order(close, lower) < 0
+        with np.errstate(invalid="ignore"):  # snapped: exact decimal comparisons
             return close > upper, close < lower
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from orchestrator import ConfigError
 from strategies import BollingerReversionStrategy, RsiReversionStrategy
+from strategies.indicators import rolling_std, sma
 from strategies.reversion import rsi
 
 
@@ -84,3 +89,54 @@ def test_bollinger_reversion_wider_band_skips_shallow_dip(frame, trades_of) -> N
 def test_bollinger_reversion_k_below_minimum_raises_config_error() -> None:
     with pytest.raises(ConfigError, match=r"bollinger_reversion: k \(0\) must be >= 0.1"):
         BollingerReversionStrategy(k=0)
+
+
+def test_bollinger_reversion_period_2_k_1_band_is_the_low_never_enters(frame, window) -> None:
+    # With two closes the lower band (mean - 1 x std) is exactly the lower of them, so a close
+    # is never below it. As doubles 10.57, 9.56 put the band an ulp *above* 9.56.
+    x = np.array([10.57, 9.56])
+    middle = sma(x, 2)
+    assert x[1] < middle[1] - rolling_std(x, 2, middle)[1], "the trap: doubles say below"
+    closes = [10.57, 9.56, 10.57, 9.56, 9.0, 8.5, 9.56]
+    enter, _ = BollingerReversionStrategy(period=2, k=1.0).signals(window(frame(closes)))
+    assert not enter.any()
+
+
+def test_bollinger_reversion_close_equal_to_middle_band_as_written_exits(frame, window) -> None:
+    # Window 9.63, 10.14, 10.59, 10.12: the mean is 10.12 in decimal, equal to the close; the
+    # correctly rounded double of the mean is an ulp above the close's double.
+    closes = [9.63, 10.14, 10.59, 10.12]
+    assert sma(np.array(closes), 4)[3] > 10.12, "the trap: as doubles the close is below"
+    _, exit_ = BollingerReversionStrategy(period=4, k=2.0).signals(window(frame(closes)))
+    assert exit_.tolist() == [False, False, False, True]
+
+
+def _exact_below_band(ticks: list[int], n: int, k: Fraction) -> list[bool]:
+    """Plain-Python reference: close < mean - k * std, squared on exact rationals."""
+    out = [False] * len(ticks)
+    for t in range(n - 1, len(ticks)):
+        window = [Fraction(v) for v in ticks[t - n + 1 : t + 1]]
+        mean = sum(window) / n
+        variance = sum((v - mean) ** 2 for v in window) / n
+        gap = mean - window[-1]
+        out[t] = gap > 0 and gap * gap > k * k * variance
+    return out
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ticks=st.lists(st.integers(1, 12), min_size=1, max_size=50),
+    n=st.integers(2, 6),
+    k=st.sampled_from([0.5, 1.0, 1.5, 2.0, 0.1, 0.7]),
+    places=st.integers(0, 4),
+)
+def test_bollinger_reversion_entry_decimal_prices_equal_exact_reference(
+    frame, window, ticks: list[int], n: int, k: float, places: int
+) -> None:
+    # Few distinct ticks: ties between the close and the band (period 2, k 1 above all) are
+    # common; every one must be decided as exact decimal arithmetic decides it.
+    closes = np.array(ticks) / 10.0**places
+    enter, _ = BollingerReversionStrategy(period=n, k=k).signals(window(frame(closes)))
+    assert enter.tolist() == _exact_below_band(ticks, n, Fraction(repr(k)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from strategies import BuyAndHoldStrategy, DonchianBreakoutStrategy, MomentumStrategy
 
 
@@ -35,6 +37,49 @@ def test_donchian_breakout_first_entry_decision_at_t_equal_entry(frame, window) 
     closes = [10, 10, 12, 13, 14]
     enter, _ = DonchianBreakoutStrategy(entry=3, exit=2).signals(window(frame(closes)))
     assert enter.tolist() == [False, False, False, True, True]
+
+
+def test_donchian_breakout_cross_up_through_decimal_tie_enters_after_the_tie(
+    frame, window, trades_of
+) -> None:
+    # Prior 3-bar high 10.12 throughout. Closes below it (t = 3), equal to it as written
+    # (t = 4: built as cents * 0.01, an ulp above the double 10.12), above it (t = 5).
+    closes = [10.0, 10.0, 10.0, 10.05, 1012 * 0.01, 10.2, 10.2]
+    highs = [10.12, 10.12, 10.12, 10.05, 10.12, 10.2, 10.2]
+    lows = [9.0] * 7
+    assert closes[4] > 10.12, "the trap: as doubles the close is above the prior high"
+    strategy = DonchianBreakoutStrategy(entry=3, exit=2)
+    enter, exit_ = strategy.signals(window(frame(closes, highs, lows)))
+    assert enter.tolist() == [False, False, False, False, False, True, False]
+    assert not exit_.any()
+    assert trades_of(strategy, {"X": frame(closes, highs, lows)}) == [("X", 5, None)]
+
+
+def test_donchian_breakout_touch_of_prior_low_at_decimal_tie_holds(
+    frame, window, trades_of
+) -> None:
+    # Entry at t = 3 (11 > 10.5). Prior 2-bar low 10.8 from t = 5; the close at t = 5 equals
+    # it as written but was read an ulp low (as an off-by-one parser leaves it), then recovers.
+    touch = float(np.nextafter(10.8, -np.inf))
+    closes = [10.0, 10.0, 10.0, 11.0, 11.2, touch, 11.5, 11.6]
+    highs = [10.5, 10.5, 10.5, 11.0, 11.2, 10.8, 11.5, 11.6]
+    lows = [9.5, 9.5, 9.5, 10.8, 10.9, 10.8, 11.4, 11.5]
+    assert touch < 10.8, "the trap: as doubles the close is below the prior low"
+    strategy = DonchianBreakoutStrategy(entry=3, exit=2)
+    _, exit_ = strategy.signals(window(frame(closes, highs, lows)))
+    assert not exit_[5]
+    assert trades_of(strategy, {"X": frame(closes, highs, lows)}) == [("X", 3, None)]
+
+
+def test_donchian_breakout_off_grid_close_within_ulps_of_prior_high_is_a_tie(frame, window) -> None:
+    # Adjusted prices of 14 decimals (off the grid): a close 3 ulps above the prior high is
+    # rounding noise, not a breakout; a genuine rise is.
+    high = 87.54955105009496
+    closes = [87.1234567890123, 87.1234567890123, 87.549551050095, 87.6234567890123]
+    highs = [high, high, 87.549551050095, 87.6234567890123]
+    enter, _ = DonchianBreakoutStrategy(entry=2, exit=2).signals(window(frame(closes, highs)))
+    assert closes[2] > high
+    assert enter.tolist() == [False, False, False, True]
 
 
 def test_momentum_known_series_enters_on_positive_roc_exits_on_negative(frame, trades_of) -> None:

@@ -1,0 +1,195 @@
+"""Comparisons of prices and averages decided on the prices' own precision.
+
+Prices are written as decimals (``101.2345``) but held as the nearest binary doubles, each a
+little off. Compared as doubles, two averages that are equal in decimal arithmetic can differ
+by an ulp, and a crossover then fires a bar early (or late). The rule here:
+
+* **On a decimal grid, decide exactly.** When every price of the series is, within
+  ``GRID_ULPS`` ulps, a decimal with at most ``MAX_PLACES`` places (a vectorised round trip
+  ``rint(x * 10**k) / 10**k``, the smallest such ``k`` chosen) the prices are read as integer
+  ticks of ``10**-k`` and comparisons are decided in integers: the fast and slow SMAs compare as
+  ``sum_fast * slow`` against ``sum_slow * fast`` (exact int64, Python ints if a product could
+  overflow), a price and an SMA as ``n * price`` against the window's sum, two prices as their
+  decimals (:func:`snap` maps each price to the double nearest its decimal, which orders
+  exactly as the decimals do). Ticks are kept below ``2**51`` so every step is exact.
+* **Otherwise, a tolerance.** Off the grid (more places, non-finite values, huge magnitudes)
+  two operands within ``TIE_ULPS`` ulps of the larger one are a tie: that is the rounding
+  noise of an average of doubles, so a difference inside it says nothing about the data.
+
+The grid is the whole series' precision. A truncated series (``check_lookahead``, or a
+decision from a short window) may find fewer places, which gives the same decimal values and
+so the same exact decisions; only a series whose later prices leave the grid switches to the
+tolerance, and the two agree except for decimal differences below a few ulps.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from strategies.indicators import crossed_above, crossed_below, sma
+
+__all__ = [
+    "GRID_ULPS",
+    "MAX_PLACES",
+    "TIE_ULPS",
+    "crossings",
+    "decimal_places",
+    "mean_order",
+    "order",
+    "price_vs_mean",
+    "snap",
+    "tick_arrays",
+]
+
+MAX_PLACES = 8  # decimals looked for: cents, basis points, satoshi-like crypto quotes
+GRID_ULPS = (
+    2  # a price within this many ulps of a decimal is that decimal (parsers may miss by one)
+)
+TIE_ULPS = 4  # off the grid, operands this close (in ulps of the larger) are a tie
+_MAX_TICK = 2.0**51  # ticks below this: decimals map to distinct, ordered doubles; sums fit int64
+_PROBE = 64  # check a prefix first, so data off the grid are rejected cheaply at each k
+
+
+def _on_places(x: np.ndarray, scale: float) -> bool:
+    """True when every value is within ``GRID_ULPS`` ulps of a multiple of ``1 / scale``."""
+    decimal = np.rint(x * scale) / scale  # the double nearest that decimal (one rounding)
+    return bool((np.abs(x - decimal) <= GRID_ULPS * np.spacing(np.abs(decimal))).all())
+
+
+def decimal_places(*arrays: np.ndarray, max_places: int = MAX_PLACES) -> int | None:
+    """Return the fewest decimal places ``k <= max_places`` that every value of ``arrays`` has
+    (each within ``GRID_ULPS`` ulps of a multiple of ``10**-k`` below ``2**51`` ticks), or
+    None when there is none (values with more places, non-finite values, huge magnitudes)."""
+    xs = [np.asarray(a, dtype=np.float64).ravel() for a in arrays]
+    xs = [x for x in xs if x.size]
+    if not xs:
+        return 0
+    if not all(np.isfinite(x).all() for x in xs):
+        return None
+    top = max(float(np.abs(x).max()) for x in xs)
+    for places in range(max_places + 1):
+        scale = 10.0**places
+        if top * scale >= _MAX_TICK:
+            return None
+        if all(_on_places(x[:_PROBE], scale) for x in xs) and all(_on_places(x, scale) for x in xs):
+            return places
+    return None
+
+
+def tick_arrays(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """Each array as int64 ticks of the common grid :func:`decimal_places` finds (None when
+    the values are not on one)."""
+    places = decimal_places(*arrays)
+    if places is None:
+        return None
+    scale = 10.0**places
+    return [np.rint(np.asarray(a, dtype=np.float64) * scale).astype(np.int64) for a in arrays]
+
+
+def snap(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """Each array with every price replaced by the double nearest its decimal on the common
+    grid (None off the grid). Snapped prices compare (``<``, ``==``, max, min) exactly as
+    their decimals do: distinct decimals below ``2**51`` ticks give distinct doubles, in order."""
+    places = decimal_places(*arrays)
+    if places is None:
+        return None
+    scale = 10.0**places
+    return [np.rint(np.asarray(a, dtype=np.float64) * scale) / scale for a in arrays]
+
+
+def order(a: np.ndarray, b: np.ndarray, *, scale: np.ndarray | None = None) -> np.ndarray:
+    """Sign of ``a - b`` (-1.0, 0.0, 1.0; NaN where either is NaN), a tie within ``TIE_ULPS``
+    ulps of ``scale`` (default: the larger of ``|a|`` and ``|b|``).
+
+    The fallback off the grid: pass ``scale`` when the operands are themselves differences
+    whose rounding noise is on a larger scale (the MACD line is ``EMA_fast - EMA_slow``).
+    """
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        magnitude = np.maximum(np.abs(a), np.abs(b)) if scale is None else np.abs(scale)
+        diff = a - b
+        out: np.ndarray = np.sign(diff)
+        out[np.abs(diff) <= TIE_ULPS * np.spacing(magnitude)] = 0.0
+    return out
+
+
+def _window_tick_sums(ticks: np.ndarray, n: int) -> np.ndarray:
+    """Exact int64 sums of each window of ``n`` ticks (``len(ticks) - n + 1`` of them).
+
+    The running sum may wrap around int64; differences are exact modulo ``2**64`` and every
+    window sum fits (``n * 2**51 < 2**63`` for ``n < 4096``), so they are the true sums."""
+    running = np.zeros(len(ticks) + 1, dtype=np.int64)
+    np.cumsum(ticks, out=running[1:])
+    sums: np.ndarray = running[n:] - running[: len(ticks) - n + 1]
+    return sums
+
+
+def _sign_of_ints(values: np.ndarray) -> np.ndarray:
+    """-1.0, 0.0 or 1.0 per integer (int64 or Python ints in an object array)."""
+    positive = np.greater(values, 0).astype(np.float64)
+    negative = np.less(values, 0).astype(np.float64)
+    out: np.ndarray = positive - negative
+    return out
+
+
+def _fits(top: int, factor: int) -> bool:
+    """True when ``top * factor`` (magnitudes) stays well inside int64."""
+    return top * factor < 2**62
+
+
+def mean_order(values: np.ndarray, fast: int, slow: int) -> np.ndarray:
+    """Sign of ``SMA_fast(t) - SMA_slow(t)`` per bar (NaN until both exist, ``t < max - 1``),
+    decided exactly on the decimal grid (``sum_fast * slow`` vs ``sum_slow * fast`` in
+    integers), else on the correctly rounded SMAs within ``TIE_ULPS`` ulps."""
+    x = np.asarray(values, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    if min(fast, slow) < 1:
+        raise ValueError(f"window lengths must be >= 1; found fast {fast}, slow {slow}")
+    longest = max(fast, slow)
+    if len(x) < longest:
+        return out
+    grid = tick_arrays(x) if longest < 4096 else None
+    if grid is None:
+        return order(sma(x, fast), sma(x, slow))
+    ticks = grid[0]
+    g = math.gcd(fast, slow)
+    sum_fast = _window_tick_sums(ticks, fast)[longest - fast :]
+    sum_slow = _window_tick_sums(ticks, slow)[longest - slow :]
+    top = int(np.abs(ticks).max())
+    lcm = fast // g * slow
+    if _fits(top, lcm):
+        diff = sum_fast * (slow // g) - sum_slow * (fast // g)
+    else:  # rare (huge prices at many places, long windows): exact Python ints
+        diff = sum_fast.astype(object) * (slow // g) - sum_slow.astype(object) * (fast // g)
+    out[longest - 1 :] = _sign_of_ints(diff)
+    return out
+
+
+def price_vs_mean(values: np.ndarray, n: int, mean: np.ndarray | None = None) -> np.ndarray:
+    """Sign of ``values(t) - SMA_n(t)`` per bar (NaN for ``t < n - 1``), decided exactly on
+    the decimal grid (``n * price`` vs the window's sum of ticks), else within ``TIE_ULPS``
+    ulps of the correctly rounded SMA (``mean``, when the caller has it already)."""
+    x = np.asarray(values, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    grid = tick_arrays(x) if n < 2048 and len(x) >= n else None
+    if grid is None:
+        return order(x, sma(x, n) if mean is None else mean)
+    ticks = grid[0]
+    diff = ticks[n - 1 :] * n - _window_tick_sums(ticks, n)  # |diff| < 2 * n * 2**51 < 2**63
+    out[n - 1 :] = _sign_of_ints(diff)
+    return out
+
+
+def crossings(sign: np.ndarray, first: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(above, below) from the sign of ``fast - slow``: *above* at t when ``sign(t) > 0`` and
+    ``sign(t - 1) <= 0`` (a tie, then above, is a cross; above, tie, above is a touch, not a
+    cross), *below* mirrored; never before ``first``."""
+    zero = np.zeros(len(sign))
+    above = crossed_above(sign, zero)
+    below = crossed_below(sign, zero)
+    above[:first] = False
+    below[:first] = False
+    return above, below
