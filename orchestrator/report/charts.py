@@ -8,6 +8,7 @@ The comparison table's labels and formats are :mod:`orchestrator.report.comparis
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -31,6 +32,7 @@ __all__ = [
     "drawdowns",
     "equity_figure",
     "placeholder_figure",
+    "plain",
     "returns_correlation",
     "strategy_colors",
 ]
@@ -61,6 +63,14 @@ CAPITAL_SUBTITLE = (
 )
 # A line chart needs this many bars; with fewer, a figure is a placeholder that says so.
 MIN_BARS = 2
+
+
+def plain(text: object) -> str:
+    """``text`` as plotly shows it literally: plotly reads a subset of HTML in trace names,
+    axis labels, titles and hover texts (``<a href>`` becomes a link) and fills ``%{...}`` in
+    hover templates, so a strategy id or a symbol (user text) has ``&``, ``<``, ``>`` and
+    ``%`` written as entities, which plotly shows as the characters themselves."""
+    return html.escape(str(text), quote=False).replace("%", "&#37;")
 
 
 def _title(text: str) -> dict[str, Any]:
@@ -149,7 +159,7 @@ def _line(name: str, x: pd.Index, y: np.ndarray, color: str, **kwargs: Any) -> g
     return go.Scatter(
         x=_ms(x),
         y=y,
-        name=name,
+        name=plain(name),
         mode="lines",
         line={"color": color, "width": 2.6 if portfolio else 1.5},
         **kwargs,
@@ -189,7 +199,7 @@ def equity_figure(
         hover = "%{y:,.2f}" if mode == "currency" else "%{y:.3f}×" if log else "%{y:.2%}"
         fig.add_trace(
             _line(name, curves.index, values, colors[name],
-                  hovertemplate=f"{hover}<extra>{name}</extra>")
+                  hovertemplate=f"{hover}<extra>{plain(name)}</extra>")
         )  # fmt: skip
     if mode == "currency":
         y_title, tickformat = "Equity", ",.0f"
@@ -233,7 +243,7 @@ def drawdown_figure(result: OrchestratorResult) -> go.Figure:
             extra = {"fill": "tozeroy", "fillcolor": "rgba(34, 34, 34, 0.12)"}
         fig.add_trace(
             _line(str(name), dd.index, dd[name].to_numpy(), colors[str(name)],
-                  hovertemplate=f"%{{y:.2%}}<extra>{name}</extra>", **extra)
+                  hovertemplate=f"%{{y:.2%}}<extra>{plain(name)}</extra>", **extra)
         )  # fmt: skip
     fig.update_layout(
         **_LAYOUT,
@@ -263,7 +273,7 @@ def capital_figure(result: OrchestratorResult) -> go.Figure:
         rows=rows,
         cols=1,
         shared_xaxes=True,
-        subplot_titles=ids or ["(no strategies)"],
+        subplot_titles=[plain(sid) for sid in ids] or ["(no strategies)"],
         vertical_spacing=min(0.08, 0.3 / rows),
     )
     colors = strategy_colors(ids)
@@ -271,21 +281,21 @@ def capital_figure(result: OrchestratorResult) -> go.Figure:
         sr = result.strategy_results[sid]
         value = sr.positions_value
         equity = sr.equity_curve
-        color = colors[sid]
+        color, shown = colors[sid], plain(sid)
         fig.add_trace(
             go.Scatter(
-                x=_ms(value.index), y=value.to_numpy(dtype=float), name=f"{sid} positions",
+                x=_ms(value.index), y=value.to_numpy(dtype=float), name=f"{shown} positions",
                 mode="lines", line={"color": color, "width": 1.0}, fill="tozeroy",
                 showlegend=False,
-                hovertemplate=f"%{{y:,.0f}}<extra>{sid} capital used</extra>",
+                hovertemplate=f"%{{y:,.0f}}<extra>{shown} capital used</extra>",
             ),
             row=row, col=1,
         )  # fmt: skip
         fig.add_trace(
             go.Scatter(
-                x=_ms(equity.index), y=equity.to_numpy(dtype=float), name=f"{sid} equity",
+                x=_ms(equity.index), y=equity.to_numpy(dtype=float), name=f"{shown} equity",
                 mode="lines", line={"color": color, "width": 2.0}, showlegend=False,
-                hovertemplate=f"%{{y:,.0f}}<extra>{sid} capital available (equity)</extra>",
+                hovertemplate=f"%{{y:,.0f}}<extra>{shown} capital available (equity)</extra>",
             ),
             row=row, col=1,
         )  # fmt: skip
@@ -293,9 +303,9 @@ def capital_figure(result: OrchestratorResult) -> go.Figure:
             go.Scatter(
                 x=_ms(equity.index[[0, -1]]),
                 y=[sr.allocated_capital, sr.allocated_capital],
-                name=f"{sid} initial allocation", mode="lines", showlegend=False,
+                name=f"{shown} initial allocation", mode="lines", showlegend=False,
                 line={"color": "#888888", "width": 1.0, "dash": "dash"},
-                hovertemplate=f"%{{y:,.0f}}<extra>{sid} initial allocation</extra>",
+                hovertemplate=f"%{{y:,.0f}}<extra>{shown} initial allocation</extra>",
             ),
             row=row, col=1,
         )  # fmt: skip
@@ -308,7 +318,7 @@ def capital_figure(result: OrchestratorResult) -> go.Figure:
             where = np.searchsorted(bars, times.as_unit("ns").asi8, side="right") - 1
             at = value.to_numpy(dtype=float)[np.clip(where, 0, None)]
             text = [
-                f"{sym}: wanted {req:,.0f}, got {ok:,.0f} ({act})"
+                plain(f"{sym}: wanted {req:,.0f}, got {ok:,.0f} ({act})")
                 for sym, req, ok, act in zip(
                     breaches["symbol"], breaches["requested"], breaches["allowed"],
                     breaches["action"], strict=True,
@@ -316,10 +326,10 @@ def capital_figure(result: OrchestratorResult) -> go.Figure:
             ]  # fmt: skip
             fig.add_trace(
                 go.Scatter(
-                    x=_ms(times), y=at, name=f"{sid} breaches", showlegend=False,
+                    x=_ms(times), y=at, name=f"{shown} breaches", showlegend=False,
                     mode="markers", text=text,
                     marker={"symbol": "x", "size": 8, "color": _BREACH_COLOR},
-                    hovertemplate=f"%{{text}}<extra>{sid} capital breach</extra>",
+                    hovertemplate=f"%{{text}}<extra>{shown} capital breach</extra>",
                 ),
                 row=row, col=1,
             )  # fmt: skip
@@ -372,7 +382,7 @@ def correlation_figure(result: OrchestratorResult) -> go.Figure:
     if note:
         return placeholder_figure(CORRELATION_TITLE, note)
     corr = returns_correlation(result)
-    ids = [str(c) for c in corr.columns]
+    ids = [plain(c) for c in corr.columns]
     z = corr.to_numpy(dtype=float)
     text = [["" if math.isnan(v) else f"{v:.2f}" for v in row] for row in z]
     fig = go.Figure(

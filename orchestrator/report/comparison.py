@@ -80,6 +80,8 @@ TABLE_COLUMNS: dict[str, TableColumn] = {
     "requested": TableColumn("Requested", "money"),
     "allowed": TableColumn("Allowed", "money"),
     "action": TableColumn("Action", "text"),
+    "last_timestamp": TableColumn("Until", "date"),  # a breach episode's last bar
+    "bars": TableColumn("Bars", "count"),
 }
 TABLE_HEADERS: dict[str, str] = {key: c.header for key, c in TABLE_COLUMNS.items()}
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from orchestrator.app.markdown import unescape
 from orchestrator.app.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 from orchestrator.core.results import PORTFOLIO
 from orchestrator.data import synthetic
@@ -58,8 +59,22 @@ def _uids(at: AppTest) -> list[str]:
     return [row["uid"] for row in at.session_state["rows"]]
 
 
+def _shown(elements: Any) -> str:
+    """The texts of alerts as a reader sees them: user text is escaped for Markdown
+    (orchestrator.app.markdown.literal), so compare what it renders to."""
+    return "\n".join(unescape(e.value) for e in elements)
+
+
 def _errors(at: AppTest) -> str:
-    return "\n".join(e.value for e in at.error)
+    return _shown(at.error)
+
+
+def _warnings(at: AppTest) -> str:
+    return _shown(at.warning)
+
+
+def _infos(at: AppTest) -> list[str]:
+    return [unescape(i.value) for i in at.info]
 
 
 def _metric(at: AppTest, label: str) -> str:
@@ -197,7 +212,7 @@ def test_dashboard_weights_over_one_error_and_run_disabled() -> None:
     at.slider(key=f"w_{first}").set_value(0.8).run()  # 0.8 + 0.3 + 0.2 = 1.3
     assert "Total weight 1.3 exceeds 1.0 by 0.3" in _errors(at)
     assert at.button(key="run").disabled
-    assert any("fix them first (weights total more than 1.0)" in i.value for i in at.info)
+    assert any("fix them first (weights total more than 1.0)" in i for i in _infos(at))
     assert _metric(at, "Total weight") == "1.30"
     # Deliberately changed: the amount is part of the value, not a change-arrow delta.
     assert _metric(at, "Cash remainder") == "-0.30 (-30,000)"
@@ -259,10 +274,10 @@ def test_dashboard_add_same_strategy_twice_and_run() -> None:
 def test_dashboard_settings_changed_note_until_run() -> None:
     at = _app()
     at.slider(key=f"w_{_uids(at)[0]}").set_value(0.5).run()
-    assert any("press Run" in i.value for i in at.info)
+    assert any("press Run" in i for i in _infos(at))
     assert at.query_params["s1"].split(";")[1] == "w=0.4"  # the URL names the run on screen
     at.button(key="run").click().run()
-    assert not any("press Run" in i.value for i in at.info)
+    assert not any("press Run" in i for i in _infos(at))
     assert at.query_params["s1"].split(";")[1] == "w=0.5"
 
 
@@ -321,7 +336,7 @@ def test_dashboard_short_range_warns_about_warm_up() -> None:
                                           pd.Timestamp("2010-03-31").date())).run()  # fmt: skip
     at.button(key="run").click().run()
     _ok(at)
-    notes = "\n".join(w.value for w in at.warning)
+    notes = _warnings(at)
     assert "sma_crossover: AAPL has 61 bars, fewer than the 100 it needs to warm up" in notes
     assert _trace_names(at) == [PORTFOLIO, *DEFAULT_IDS]
 
@@ -383,14 +398,16 @@ def test_dashboard_link_to_uploaded_data_asks_for_the_files() -> None:
     at = _app({"data": "upload", "s1": "macd;w=0.5"})
     assert not at.exception
     assert at.radio(key="source").value == "upload"
-    assert any("no data: upload CSV or Parquet files" in i.value for i in at.info)
-    assert any("This link was made from uploaded files" in i.value for i in at.info)
-    assert any("upload them again" in i.value for i in at.info)
+    assert any("no data: upload CSV or Parquet files" in i for i in _infos(at))
+    assert any("This link was made from uploaded files" in i for i in _infos(at))
+    assert any("upload them again" in i for i in _infos(at))
 
 
 def test_dashboard_link_cannot_point_at_server_files() -> None:
     at = _app({"data": "/etc", "s1": "macd;w=0.5"})
-    assert "the dashboard uses the demo or uploads" in _errors(at)
+    message = _errors(at)
+    assert "'/etc'" in message
+    assert "demo" in message
     assert at.radio(key="source").value == "demo"
 
 
@@ -405,7 +422,7 @@ def test_dashboard_link_dates_outside_the_data_refused_with_error() -> None:
     assert "ETH-USD has bars from 2017-11-09 to 2020-01-17" in message
     assert "was not run" in message
     assert not at.get("plotly_chart")  # nothing was run on a clamped one-bar range
-    assert any("Press Run" in i.value for i in at.info)
+    assert any("Press Run" in i for i in _infos(at))
     assert at.date_input(key="dates").value == (pd.Timestamp("2017-11-09").date(),
                                                 pd.Timestamp("2020-01-17").date())  # fmt: skip
     # The rest of the page works: Run runs the whole data and the error goes.
@@ -426,7 +443,7 @@ def test_dashboard_link_dates_partly_outside_the_data_warn() -> None:
              "s1": "sma_crossover;w=0.5"}  # fmt: skip
     at = _app(query)
     _ok(at)
-    notes = "\n".join(w.value for w in at.warning)
+    notes = _warnings(at)
     assert (
         "The date range 2016-01-01 to 2018-06-29 was changed to 2017-11-09 to 2018-06-29 to fit "
         "the data: ETH-USD has bars from 2017-11-09 to 2020-01-17." in notes
@@ -438,20 +455,20 @@ def test_dashboard_link_dates_partly_outside_the_data_warn() -> None:
 def test_dashboard_changed_symbols_keep_whole_range_and_warn_when_cut() -> None:
     at = _app({"s1": "macd;w=0.5"})  # no dates: the whole data
     at.multiselect(key="symbols").set_value(["BTC-USD"]).run()  # 2014-11-28 to 2020-01-17
-    assert not any("date range" in w.value for w in at.warning)  # the whole range follows
+    assert not any("date range" in w for w in _warnings(at).splitlines())  # the whole range follows
     assert not at.error
     assert at.date_input(key="dates").value == (pd.Timestamp("2014-11-28").date(),
                                                 pd.Timestamp("2020-01-17").date())  # fmt: skip
     at.date_input(key="dates").set_value((pd.Timestamp("2015-01-05").date(),
                                           pd.Timestamp("2018-01-05").date())).run()  # fmt: skip
     at.multiselect(key="symbols").set_value(["ETH-USD"]).run()  # from 2017-11-09
-    notes = "\n".join(w.value for w in at.warning)
+    notes = _warnings(at)
     assert (
         "The date range 2015-01-05 to 2018-01-05 was changed to 2017-11-09 to 2018-01-05" in notes
     )
     at.date_input(key="dates").set_value((pd.Timestamp("2018-03-01").date(),
                                           pd.Timestamp("2018-06-01").date())).run()  # fmt: skip
-    assert not any("date range" in w.value for w in at.warning)  # the user's own change
+    assert not any("date range" in w for w in _warnings(at).splitlines())  # the user's own change
     at.multiselect(key="symbols").set_value(["IBM"]).run()  # until 2013-03-01: no overlap
     assert "No data in the date range 2018-03-01 to 2018-06-01: IBM has bars" in _errors(at)
     assert not at.exception
@@ -462,7 +479,7 @@ def test_dashboard_one_bar_run_shows_notes_not_broken_charts() -> None:
     assert not at.exception
     assert not at.error
     assert not at.get("plotly_chart")
-    notes = "\n".join(i.value for i in at.info)
+    notes = "\n".join(_infos(at))
     assert "Not enough data to chart (1 bar" in notes
     for table in (_compact(at), _comparison(at)):
         cells = set(table.to_numpy().ravel())
@@ -483,7 +500,7 @@ def test_dashboard_link_unknown_symbol_is_named() -> None:
     at = _app({"symbols": "FOO,AAPL", "s1": "macd;w=0.5"})
     assert not at.exception
     assert not at.error
-    notes = "\n".join(w.value for w in at.warning)
+    notes = _warnings(at)
     assert "Symbol(s) FOO not in the demo dataset, so left out" in notes
     assert at.multiselect(key="symbols").value == ["AAPL"]
     assert at.query_params["symbols"] == "AAPL"
@@ -501,7 +518,7 @@ def test_dashboard_link_without_strategies_says_default_is_used() -> None:
 def test_dashboard_all_symbols_range_leaves_out_symbols_with_a_warning() -> None:
     at = _app({"start": "2018-01-02", "s1": "macd;w=0.5", "s2": "momentum;w=0.5"})
     _ok(at)
-    notes = "\n".join(w.value for w in at.warning)
+    notes = _warnings(at)
     assert "IBM left out: it has no bars from 2018-01-02 to the end" in notes
     assert _trace_names(at) == [PORTFOLIO, "macd", "momentum"]
 
@@ -554,12 +571,12 @@ def test_dashboard_bad_uploads_named_and_good_file_still_used() -> None:
 def test_dashboard_upload_link_reopens_once_the_files_are_uploaded_again() -> None:
     frames = synthetic(["AAA", "BBB"], bars=300, seed=5)
     at = _app({"data": "upload", "symbols": "BBB", "s1": "macd;w=0.5"})
-    assert any("upload them again" in i.value for i in at.info)
+    assert any("upload them again" in i for i in _infos(at))
     at.file_uploader(key="uploads").set_value(
         [("AAA.csv", _csv(frames["AAA"]), "text/csv"), ("BBB.csv", _csv(frames["BBB"]), "text/csv")]
     ).run()
     _ok(at)
-    assert not any("upload them again" in i.value for i in at.info)
+    assert not any("upload them again" in i for i in _infos(at))
     assert at.multiselect(key="symbols").value == ["BBB"]  # the link's symbols, kept waiting
     assert _trace_names(at) == [PORTFOLIO, "macd"]
     assert at.query_params["symbols"] == "BBB"

@@ -387,7 +387,7 @@ def test_html_headers_aligned_like_their_columns(page: str) -> None:
     css = page.split("<style>")[1].split("</style>")[0]
     assert "th.t, td.t { text-align: left; }" in css
     assert "th:first-child" not in css  # no header aligned apart from its column
-    text = {"Strategy", "Symbol", "Entry", "Exit", "Open", "Time", "Action"}
+    text = {"Strategy", "Symbol", "Entry", "Exit", "Open", "Time", "Until", "Action"}
     for heading in ("Comparison", "Trades", "Capital breaches"):
         headers = _headers(page, heading)
         assert headers, heading
