@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
+import sys
+from typing import ClassVar
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from orchestrator.core.execution import CostModel, Sizing
@@ -163,3 +166,201 @@ def test_sizing_beyond_float_integer_precision_terminates_within_budget() -> Non
     quantity = sizing.quantity(3e16, 3.0)
     assert quantity > 0
     assert CostModel(rate=0.001).buy_cost(quantity, 3.0) <= 3e16
+
+
+# ---- extreme floats (issue 9, item 1): sizing always ends, within budget, maximal ------------
+
+MAX = sys.float_info.max
+TINY = 5e-324  # the smallest subnormal
+
+
+class CountingCostModel(CostModel):
+    """A cost model that counts how often sizing prices an order (the correction steps)."""
+
+    __slots__ = ()
+    calls: ClassVar[list[int]] = [0]
+
+    def buy_cost(self, quantity: float, price: float) -> float:
+        CountingCostModel.calls[0] += 1
+        return CostModel.buy_cost(self, quantity, price)
+
+
+def _extreme(low: float = 0.0) -> st.SearchStrategy[float]:
+    """Floats from ``low`` up, subnormals and the largest float included, weighted to edges."""
+    return st.one_of(
+        st.floats(min_value=low, max_value=MAX, allow_subnormal=True),
+        st.sampled_from([low, TINY, 1e-310, 1e-300, 1e-12, 1.0, 1e12, 1e300, MAX]).filter(
+            lambda x: x >= low
+        ),
+    )
+
+
+_ANY = st.one_of(_extreme(), st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True))
+
+
+def _step_up(q: float, fractional: bool) -> float:
+    """The next quantity sizing must have refused: one more unit (past 2**53, the next float),
+    or for fractional a relative 2e-12 more (and at least the next float)."""
+    if fractional:
+        return max(q * (1 + 2e-12), math.nextafter(q, math.inf))
+    return q + max(1.0, math.ulp(q))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    budget=_ANY,
+    price=_ANY,
+    rate=st.one_of(st.sampled_from([0.0, 0.001]), st.floats(0, 1, exclude_max=True)),
+    per_share=st.one_of(st.sampled_from([0.0, 0.01]), _extreme()),
+    minimum=st.one_of(st.sampled_from([0.0, 1.0]), _extreme()),
+    fractional=st.booleans(),
+)
+def test_sizing_extreme_floats_end_within_budget_and_maximal(
+    budget: float, price: float, rate: float, per_share: float, minimum: float, fractional: bool
+) -> None:
+    costs = CountingCostModel(rate=rate, per_share=per_share, minimum=minimum)
+    CountingCostModel.calls[0] = 0
+    q = Sizing(costs, fractional=fractional).quantity(budget, price)
+    # Bounded work: the closed form, 3 correction steps, two checks and two 63-step bisections.
+    assert CountingCostModel.calls[0] <= 140
+    assert isinstance(q, float)
+    assert 0.0 <= q <= MAX
+    if not fractional:
+        assert q == math.floor(q)
+    valid = 0 < budget <= MAX and 0 < price <= MAX
+    if not valid or budget <= minimum:
+        assert q == 0.0  # NaN, infinities, <= 0, or a budget the minimum commission eats
+        return
+    if q > 0:
+        assert costs.buy_cost(q, price) <= budget
+    up = _step_up(q, fractional)
+    assert up > MAX or costs.buy_cost(up, price) > budget
+
+
+@pytest.mark.parametrize("fractional", [False, True])
+@pytest.mark.parametrize(
+    ("budget", "price"),
+    [
+        (1e308, 0.1),  # the issue's ?capital=1e308 (AAPL in 1980): fractional spun forever
+        (1e12, 1e-310),  # a subnormal price: budget / price overflows to infinity
+        (1e12, TINY),
+        (MAX, TINY),
+        (1e-320, 1.0),  # a subnormal budget
+        (1e12, MAX),  # the price alone is beyond any budget
+    ],
+)
+def test_sizing_issue_cases_end_finite_within_budget(
+    budget: float, price: float, fractional: bool
+) -> None:
+    costs = CostModel(rate=0.001, minimum=0.0)
+    q = Sizing(costs, fractional=fractional).quantity(budget, price)
+    assert math.isfinite(q)
+    assert q >= 0
+    assert costs.buy_cost(q, price) <= budget
+
+
+def test_sizing_subnormal_price_buys_the_largest_float_whole_or_fractional() -> None:
+    # 1e12 at 1e-310 affords 1e322 units: more than any float, so sizing buys the largest one,
+    # which costs 1.8e308 * 1e-310 = 0.018 (no commission).
+    for fractional in (False, True):
+        q = Sizing(CostModel(), fractional=fractional).quantity(1e12, 1e-310)
+        assert q == MAX
+        assert CostModel().buy_cost(q, 1e-310) == pytest.approx(0.0179769, rel=1e-5)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+def test_sizing_nan_or_infinite_inputs_return_zero(bad: float) -> None:
+    for fractional in (False, True):
+        sizing = Sizing(CostModel(rate=0.001), fractional=fractional)
+        assert sizing.quantity(bad, 10.0) == 0.0
+        assert sizing.quantity(1000.0, bad) == 0.0
+
+
+def test_sizing_subnormal_budget_with_rate_stays_within_budget() -> None:
+    # 8.503e-321 / (0.5 * 1.001) rounds so that the cost exceeds the budget, and the old
+    # loop's q *= 1 - 1e-12 cannot move a subnormal, so it spun; the bisection ends.
+    costs = CostModel(rate=0.001)
+    budget = 8.503e-321
+    q = Sizing(costs, fractional=True).quantity(budget, 0.5)
+    assert 0 < q < budget / 0.5
+    assert costs.buy_cost(q, 0.5) <= budget
+    assert costs.buy_cost(math.nextafter(q, math.inf), 0.5) > budget
+
+
+def test_sizing_budget_equal_to_minimum_commission_buys_nothing() -> None:
+    # Any quantity would cost more than the minimum commission alone.
+    assert Sizing(CostModel(minimum=1.0), fractional=True).quantity(1.0, 1e-300) == 0.0
+    assert Sizing(CostModel(minimum=1.0)).quantity(1.0, 1e-300) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("rate", math.nan, "CostModel.rate must be finite and >= 0"),
+        ("per_share", math.inf, "CostModel.per_share must be finite and >= 0"),
+        ("minimum", -1.0, "CostModel.minimum must be finite and >= 0"),
+        ("slippage", 1.0, "CostModel.slippage is a fraction and must be < 1"),
+        ("rate", 1.5, "CostModel.rate is a fraction and must be < 1"),
+    ],
+)
+def test_cost_model_bad_field_raises_value_error(field: str, value: float, message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        CostModel(**{field: value})
+
+
+def test_cost_model_non_number_field_raises_type_error() -> None:
+    with pytest.raises(TypeError, match=re.escape("CostModel.rate must be a float; found '0.1'")):
+        CostModel(rate="0.1")  # type: ignore[arg-type]
+
+
+def _legacy_quantity(costs: CostModel, fractional: bool, budget: float, price: float) -> float:
+    """The sizing loop before issue 9 (unbounded loops capped here), as the reference for
+    normal inputs: results there must not change by a single bit."""
+    if budget <= 0 or price <= 0:
+        return 0.0
+    unit = price * (1.0 + costs.rate) + costs.per_share
+    q = budget / unit
+    if costs.minimum > 0:
+        q = min(q, (budget - costs.minimum) / price)
+    if q <= 0:
+        return 0.0
+    if fractional:
+        for _ in range(1000):
+            if costs.buy_cost(q, price) <= budget:
+                return q
+            q *= 1.0 - 1e-12
+        raise AssertionError("the legacy loop did not end")
+    whole = float(math.floor(q + 1e-9))
+    for _ in range(1000):
+        if whole <= 0 or costs.buy_cost(whole, price) <= budget:
+            return whole
+        whole -= max(1.0, math.ulp(whole))
+    raise AssertionError("the legacy loop did not end")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    budget=st.floats(0.01, 1e9),
+    price=st.floats(0.01, 1e5),
+    rate=st.one_of(st.sampled_from([0.0, 0.0005, 0.001, 0.01]), st.floats(0, 0.05)),
+    per_share=st.sampled_from([0.0, 0.005, 0.01]),
+    minimum=st.sampled_from([0.0, 1.0, 5.0]),
+    slippage=st.sampled_from([0.0, 0.0005]),
+    fractional=st.booleans(),
+)
+def test_sizing_normal_inputs_bit_identical_to_the_legacy_loop(
+    budget: float,
+    price: float,
+    rate: float,
+    per_share: float,
+    minimum: float,
+    slippage: float,
+    fractional: bool,
+) -> None:
+    # "Normal": a budget not within a millionth of the minimum commission (there the legacy
+    # loop could leave an affordable sliver unspent; sizing now buys it).
+    assume(budget > minimum * (1 + 1e-6))
+    costs = CostModel(rate=rate, per_share=per_share, minimum=minimum, slippage=slippage)
+    fill = costs.buy_price(price)
+    new = Sizing(costs, fractional=fractional).quantity(budget, fill)
+    assert new == _legacy_quantity(costs, fractional, budget, fill)
