@@ -127,12 +127,13 @@ def _inputs(
     returns = source.astype(np.float64)
     if not np.all(np.isfinite(returns.to_numpy())):
         raise ConfigError("the returns must be finite: fill or drop the NaN rows first")
-    fixed = dict(fixed_weights) if fixed_weights is not None else None
+    given = dict(fixed_weights) if fixed_weights is not None else None
     share = 1.0 if total is None else float(total)
-    if total is None and fixed is not None:
-        share = float(sum(fixed.values()))
-    ppy = infer_periods_per_year(returns.index) if periods_per_year is None else periods_per_year
-    return returns, fixed, share, float(ppy), 0.0 if risk_free_rate is None else risk_free_rate
+    if total is None and given is not None:
+        share = float(sum(given.values()))
+    index = pd.DatetimeIndex(returns.index)
+    ppy = infer_periods_per_year(index) if periods_per_year is None else periods_per_year
+    return returns, given, share, float(ppy), 0.0 if risk_free_rate is None else risk_free_rate
 
 
 def _hold(growth: np.ndarray, weights: np.ndarray, start: float) -> np.ndarray:
