@@ -245,7 +245,7 @@ def _connect(
         threads_per_worker=1,  # the engine is pure Python: one run per process at a time
         processes=True,
         memory_limit=memory_limit if memory_limit is not None else "auto",
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: several clusters may run side by side
         silence_logs=logging.ERROR,
     )
     try:
@@ -353,25 +353,28 @@ def _execute(
     todo = [(i, plan.specs[i]) for i in plan.indices if i in plan.specs]
     workers = max(1, len(dask.scheduler_info().get("workers", {})))
     size = batch or batch_size(len(todo), workers)
-    shared = dask.scatter(dict(frames), broadcast=True, hash=False)  # one copy per worker
+    # One object (a list of one) so the frames travel as one piece, to every worker once.
+    shared = dask.scatter([dict(frames)], broadcast=True, hash=False)[0]
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    futures = [dask.submit(run_batch, shared, chunk, pure=False) for chunk in chunks]
-    owner = {f.key: chunk for f, chunk in zip(futures, chunks, strict=True)}
-    done = len(rows)
-    if report is not None:
-        report(done, plan.count)
+    futures: list[Any] = []
     try:
-        for future in as_completed(futures, loop=dask.loop):
-            _collect(future, owner[future.key], rows)
-            done = len(rows)
-            if report is not None:
-                report(done, plan.count)
-    except KeyboardInterrupt:
-        for future in futures:  # keep what finished meanwhile; cancel the rest
-            if future.status == "finished" and future.key in owner:
+        futures = [dask.submit(run_batch, shared, chunk, pure=False) for chunk in chunks]
+        owner = {f.key: chunk for f, chunk in zip(futures, chunks, strict=True)}
+        if report is not None:
+            report(len(rows), plan.count)
+        try:
+            for future in as_completed(futures, loop=dask.loop):
                 _collect(future, owner[future.key], rows)
-        dask.cancel(futures, force=True)
-        raise
+                if report is not None:
+                    report(len(rows), plan.count)
+        except KeyboardInterrupt:
+            for future in futures:  # keep what finished meanwhile; the rest is cancelled below
+                if future.status == "finished" and future.key in owner:
+                    _collect(future, owner[future.key], rows)
+            raise
+    finally:
+        # Release the tasks and the data on the cluster (an existing one outlives the sweep).
+        dask.cancel([*futures, shared], force=True)
 
 
 def _collect(future: Any, chunk: list[tuple[int, RunSpec]], rows: dict[int, Row]) -> None:
