@@ -18,12 +18,15 @@ import pandas as pd
 from orchestrator.errors import ConfigError
 
 __all__ = [
+    "CAPITAL_MAX",
+    "CAPITAL_MIN",
     "LOGGING_LEVELS",
     "CapitalBreach",
     "HistoricalDataBar",
     "OrchestratorConfig",
     "StrategyAllocation",
     "Trade",
+    "to_capital",
     "to_decimal",
 ]
 
@@ -31,6 +34,11 @@ LOGGING_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FillRule = Literal["next_open", "close"]
 # Money comparisons: an amount within this many currency units of a limit is within it.
 MONEY_EPS = 1e-9
+#: A portfolio's starting capital, in currency units, inclusive bounds. Below one unit a run is
+#: a typo; above 1e12 float64 money loses the cent (2**53 cents is about 9e13 units) once
+#: the run has grown it a little, and a capital of 1e308 would overflow sizing to infinity.
+CAPITAL_MIN = Decimal(1)
+CAPITAL_MAX = Decimal(10**12)
 
 
 def to_decimal(value: object, name: str) -> Decimal:
@@ -51,6 +59,23 @@ def to_decimal(value: object, name: str) -> Decimal:
     if not result.is_finite():
         raise ConfigError(f"{name} must be a finite number; found {value!r}")
     return result
+
+
+def to_capital(value: object, name: str = "initial_capital") -> Decimal:
+    """Return a starting capital as an exact Decimal, or raise ConfigError naming ``name``.
+
+    The one rule for capital, wherever it enters (the engine, a RunSpec, a link, a TOML file):
+    a finite number from :data:`CAPITAL_MIN` (1) to :data:`CAPITAL_MAX` (1e12), inclusive.
+    """
+    capital = to_decimal(value, name)
+    span = f"give a capital from {CAPITAL_MIN} to {CAPITAL_MAX:,} (1e12), inclusive"
+    if capital <= 0:
+        raise ConfigError(f"{name} must be > 0; found {value!r}; {span}")
+    if capital < CAPITAL_MIN:
+        raise ConfigError(f"{name} must be at least {CAPITAL_MIN}; found {value!r}; {span}")
+    if capital > CAPITAL_MAX:
+        raise ConfigError(f"{name} must be at most {CAPITAL_MAX:,} (1e12); found {value!r}; {span}")
+    return capital
 
 
 def _finite_float(value: object, name: str, *, minimum: float = 0.0) -> float:

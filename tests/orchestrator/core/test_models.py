@@ -13,6 +13,8 @@ import pytest
 
 from orchestrator.core.models import (
     BREACH_COLUMNS,
+    CAPITAL_MAX,
+    CAPITAL_MIN,
     LOGGING_LEVELS,
     TRADE_COLUMNS,
     CapitalBreach,
@@ -20,9 +22,65 @@ from orchestrator.core.models import (
     OrchestratorConfig,
     StrategyAllocation,
     Trade,
+    to_capital,
     to_decimal,
 )
 from orchestrator.errors import ConfigError, OrchestratorError
+
+# ---- to_capital (issue 9, item 1) ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (1, Decimal(1)),
+        ("1", Decimal(1)),
+        (100_000, Decimal(100_000)),
+        (0.1 + 0.9, Decimal(1)),
+        ("1e12", Decimal(10**12)),
+        (1e12, Decimal(10**12)),
+        (Decimal("999999999999.99"), Decimal("999999999999.99")),
+    ],
+)
+def test_to_capital_inside_bounds_inclusive_returns_exact_decimal(
+    value: object, expected: Decimal
+) -> None:
+    assert to_capital(value) == expected
+    assert CAPITAL_MIN <= to_capital(value) <= CAPITAL_MAX
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        (1e308, "initial_capital must be at most 1,000,000,000,000 (1e12); found 1e+308"),
+        ("1e308", "must be at most 1,000,000,000,000 (1e12); found '1e308'"),
+        (10**12 + 1, "must be at most 1,000,000,000,000 (1e12); found 1000000000001"),
+        (Decimal("1e999999"), "must be at most"),
+        (0.99, "initial_capital must be at least 1; found 0.99"),
+        (5e-324, "must be at least 1"),
+        (0, "initial_capital must be > 0; found 0"),
+        (-100, "initial_capital must be > 0; found -100"),
+        (math.nan, "must be a finite number"),
+        (math.inf, "must be a finite number"),
+        (True, "must be a number"),
+        ("lots", "must be a number"),
+    ],
+)
+def test_to_capital_outside_bounds_raises_config_error_with_range(
+    value: object, fragment: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        to_capital(value)
+    message = str(info.value)
+    assert fragment in message
+    if "must be at" in fragment or "> 0" in fragment:
+        assert "give a capital from 1 to 1,000,000,000,000 (1e12), inclusive" in message
+
+
+def test_to_capital_names_the_input_it_checks() -> None:
+    with pytest.raises(ConfigError, match=r"^capital must be at most"):
+        to_capital(2e12, "capital")
+
 
 # ---- to_decimal ------------------------------------------------------------------------------
 
