@@ -85,8 +85,12 @@ class Account:
         self.clock = clock
         self.costs = costs
         self.positions: dict[int, Position] = {}
-        self.cash_events: list[tuple[int, float]] = []
-        self.qty_events: list[tuple[int, int, float]] = []  # (timeline index, si, change)
+        # Events, as parallel lists: cash after each fill, and each change of a quantity.
+        self.cash_ti: list[int] = []
+        self.cash_value: list[float] = []
+        self.qty_ti: list[int] = []
+        self.qty_si: list[int] = []
+        self.qty_change: list[float] = []
         self.trade_rows: list[_TradeRow] = []
         # Breach episodes: [first bar, last bar, si, requested, allowed, dropped, bars].
         self.episodes: list[list[float]] = []
@@ -151,8 +155,11 @@ class Account:
             int(self.symbols[si].time[bar]),
             bar,
         )
-        self.cash_events.append((ti, allocation.available_capital))
-        self.qty_events.append((ti, si, quantity))
+        self.cash_ti.append(ti)
+        self.cash_value.append(allocation.available_capital)
+        self.qty_ti.append(ti)
+        self.qty_si.append(si)
+        self.qty_change.append(quantity)
 
     def sell(self, si: int, ti: int, bar: int, price: float, bars_held: int) -> None:
         """Close the position in symbol ``si`` at raw ``price`` (slippage and commission taken)."""
@@ -166,8 +173,11 @@ class Account:
         proceeds = gross - commission
         allocation = self.allocation
         allocation.release(proceeds)
-        self.cash_events.append((ti, allocation.available_capital))
-        self.qty_events.append((ti, si, -q))
+        self.cash_ti.append(ti)
+        self.cash_value.append(allocation.available_capital)
+        self.qty_ti.append(ti)
+        self.qty_si.append(si)
+        self.qty_change.append(-q)
         pnl = proceeds - pos.entry_cost
         self.trade_rows.append(
             (
@@ -221,18 +231,18 @@ class Account:
         cols = list(zip(*rows, strict=True)) if rows else [()] * len(_TRADE_FIELDS)
         raw = dict(zip(_TRADE_FIELDS, cols, strict=True))
         names = np.array([sd.symbol for sd in self.symbols] or [""], dtype=object)
-        si = np.fromiter(raw["si"], np.int64, n)
+        si = np.array(raw["si"], dtype=np.int64)
         data = {
             "strategy_id": np.full(n, self.strategy_id, dtype=object),
             "symbol": names[si] if n else np.array([], dtype=object),
-            "entry_time": np.fromiter(raw["entry_time"], np.int64, n).view("datetime64[ns]"),
-            "entry_price": np.fromiter(raw["entry_price"], np.float64, n),
-            "exit_time": np.fromiter(raw["exit_time"], np.int64, n).view("datetime64[ns]"),
+            "entry_time": np.array(raw["entry_time"], dtype=np.int64).view("datetime64[ns]"),
+            "entry_price": np.array(raw["entry_price"], dtype=np.float64),
+            "exit_time": np.array(raw["exit_time"], dtype=np.int64).view("datetime64[ns]"),
         }
         for name in ("exit_price", "quantity", "pnl", "return_pct", "commission", "slippage"):
-            data[name] = np.fromiter(raw[name], np.float64, n)
-        data["bars_held"] = np.fromiter(raw["bars_held"], np.int64, n)
-        data["is_open"] = np.fromiter(raw["is_open"], bool, n)
+            data[name] = np.array(raw[name], dtype=np.float64)
+        data["bars_held"] = np.array(raw["bars_held"], dtype=np.int64)
+        data["is_open"] = np.array(raw["is_open"], dtype=bool)
         return frame_from_columns(data)
 
     @property
@@ -281,23 +291,21 @@ class Account:
         at their latest close on the timeline.
         """
         initial = self.allocation.allocated_capital
-        m = len(self.cash_events)
-        if m:
-            ev_ti = np.fromiter((t for t, _ in self.cash_events), np.int64, m)
-            ev_cash = np.fromiter((c for _, c in self.cash_events), np.float64, m)
+        if self.cash_ti:
+            ev_ti = np.array(self.cash_ti, dtype=np.int64)
+            ev_cash = np.array(self.cash_value, dtype=np.float64)
             # Index of the last event at or before each timeline point (-1: none yet).
             k = np.searchsorted(ev_ti, np.arange(n), side="right") - 1
             cash = np.where(k >= 0, ev_cash[np.maximum(k, 0)], initial)
         else:
             cash = np.full(n, initial)
         value = np.zeros(n)
-        q = len(self.qty_events)
-        if q:
-            q_ti = np.fromiter((e[0] for e in self.qty_events), np.int64, q)
-            q_si = np.fromiter((e[1] for e in self.qty_events), np.int64, q)
-            q_dq = np.fromiter((e[2] for e in self.qty_events), np.float64, q)
+        if self.qty_ti:
+            q_ti = np.array(self.qty_ti, dtype=np.int64)
+            q_si = np.array(self.qty_si, dtype=np.int64)
+            q_dq = np.array(self.qty_change, dtype=np.float64)
             # Symbols in the order first traded, so the value sums in a fixed order.
-            for si in dict.fromkeys(q_si.tolist()):
+            for si in dict.fromkeys(self.qty_si):
                 mine = q_si == si
                 delta = np.zeros(n)
                 # Sequential sums in event order, as the per-event loop added them.

@@ -279,10 +279,23 @@ class Run:
         """Fill a batch of orders at timeline index ``ti``: exits first, then entries, in
         strategy then symbol order; entries are sized on each strategy's equity after the
         exits, marked at the latest closes known (the previous timestamp's at the open)."""
-        if len(orders) > 1:
-            orders.sort(key=_RANK)
         data = self.data
         later = 0 if at_open else 1  # the bar a sparse state's next decision may come on
+        if len(orders) == 1:  # the common case: no sorting, no equity shared between entries
+            _, st, entry, bar, fraction = orders[0]
+            sd = data[st.si]
+            price = float(sd.open[bar] if at_open else sd.close[bar])
+            acc = st.account
+            if entry:
+                e = acc.equity(ti - 1 if at_open else ti)
+                budget = e / self.slots[acc] if fraction is None else e * fraction
+                self.enter(acc, st.si, ti, bar, price, budget)
+            else:
+                acc.sell(st.si, ti, bar, price, bar - st.positions[st.si].entry_bar)
+            if st.entries is not None:
+                self.schedule(st, bar + later)
+            return
+        orders.sort(key=_RANK)
         entries = False
         for _, st, entry, bar, _ in orders:
             if entry:

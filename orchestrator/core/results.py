@@ -57,10 +57,15 @@ def _retype(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def frame_from_columns(columns: Mapping[str, Any]) -> pd.DataFrame:
-    """Build a trades or breaches table from whole columns (numpy arrays), typed as
-    :func:`trades_frame` and :func:`breaches_frame` type theirs: the engine's column-wise path."""
-    return _retype(pd.DataFrame(dict(columns)))
+def frame_from_columns(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Build a trades or breaches table from whole columns (numpy arrays of the final dtypes:
+    datetime64[ns], int64, bool, float64, object), typed as :func:`trades_frame` and
+    :func:`breaches_frame` type theirs: the engine's column-wise path, with no per-row work."""
+    frame = pd.DataFrame(dict(columns), copy=False)
+    for col in _STR_COLUMNS.intersection(frame.columns):
+        if frame[col].dtype != object:  # pandas 3 infers its string dtype: keep object
+            frame[col] = frame[col].astype(object)
+    return frame
 
 
 def _typed_frame(items: Iterable[Any], columns: list[str]) -> pd.DataFrame:
