@@ -5,13 +5,14 @@ little off. Compared as doubles, two averages that are equal in decimal arithmet
 by an ulp, and a crossover then fires a bar early (or late). The rule here:
 
 * **On a decimal grid, decide exactly.** When every price of the series is, within
-  ``GRID_ULPS`` ulps, a decimal with at most ``MAX_PLACES`` places (a vectorised round trip
-  ``rint(x * 10**k) / 10**k``, the smallest such ``k`` chosen) the prices are read as integer
-  ticks of ``10**-k`` and comparisons are decided in integers: the fast and slow SMAs compare as
-  ``sum_fast * slow`` against ``sum_slow * fast`` (exact int64, Python ints if a product could
-  overflow), a price and an SMA as ``n * price`` against the window's sum, two prices as their
-  decimals (:func:`snap` maps each price to the double nearest its decimal, which orders
-  exactly as the decimals do). Ticks are kept below ``2**51`` so every step is exact.
+  ``GRID_ULPS`` ulps (relative), a decimal with at most ``MAX_PLACES`` places (a vectorised
+  round trip ``rint(x * 10**k) / 10**k``, the smallest such ``k`` chosen), the prices are
+  read as integer ticks of ``10**-k`` and comparisons are decided in integers: the fast and
+  slow SMAs compare as ``sum_fast * slow`` against ``sum_slow * fast`` (exact int64, Python
+  ints if a product could overflow), a price and an SMA as ``n * price`` against the window's
+  sum, two prices as their decimals (:func:`snap` maps each price to the double nearest its
+  decimal, which orders exactly as the decimals do). Ticks stay below ``2**51`` so every step
+  is exact.
 * **Otherwise, a tolerance.** Off the grid (more places, non-finite values, huge magnitudes)
   two operands within ``TIE_ULPS`` ulps of the larger one are a tie: that is the rounding
   noise of an average of doubles, so a difference inside it says nothing about the data.
@@ -44,18 +45,18 @@ __all__ = [
 ]
 
 MAX_PLACES = 8  # decimals looked for: cents, basis points, satoshi-like crypto quotes
-GRID_ULPS = (
-    2  # a price within this many ulps of a decimal is that decimal (parsers may miss by one)
-)
+GRID_ULPS = 2  # a price this many ulps from a decimal is that decimal (parsers miss by one)
+_GRID_REL = GRID_ULPS * 2.0**-52  # the same as a relative distance (2 to 4 ulps; cheaper)
 TIE_ULPS = 4  # off the grid, operands this close (in ulps of the larger) are a tie
 _MAX_TICK = 2.0**51  # ticks below this: decimals map to distinct, ordered doubles; sums fit int64
 _PROBE = 64  # check a prefix first, so data off the grid are rejected cheaply at each k
 
 
 def _on_places(x: np.ndarray, scale: float) -> bool:
-    """True when every value is within ``GRID_ULPS`` ulps of a multiple of ``1 / scale``."""
+    """True when every value is within ``GRID_ULPS`` ulps (relative ``GRID_ULPS * 2**-52``)
+    of a multiple of ``1 / scale``."""
     decimal = np.rint(x * scale) / scale  # the double nearest that decimal (one rounding)
-    return bool((np.abs(x - decimal) <= GRID_ULPS * np.spacing(np.abs(decimal))).all())
+    return bool((np.abs(x - decimal) <= _GRID_REL * np.abs(decimal)).all())
 
 
 def decimal_places(*arrays: np.ndarray, max_places: int = MAX_PLACES) -> int | None:

@@ -9,13 +9,14 @@ below ``SMA - k * std``, is decided in doubles wherever a rigorous bound on thei
 decided exactly on the grid, in integers (``D > 0`` and ``D**2 > k**2 * V`` with
 ``D = sum - n * close`` and ``V = n * sum(x**2) - sum**2`` in ticks, ``k`` as written), and off
 the grid it is a tie (no entry). With ``period = 2, k = 1`` the lower band is the window's low,
-so a close never falls below it, where doubles said it did about half the time on down bars.
+so a close never falls below it; compared as doubles it did on about one down bar in eight.
 RSI's thresholds compare a ratio of smoothed changes with a level, not prices: they compare as
 doubles.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -24,7 +25,7 @@ import numpy as np
 
 from orchestrator import BarWindow
 from strategies.base import SignalStrategy, param
-from strategies.indicators import rolling_max, rolling_std, sma, wilder
+from strategies.indicators import rolling_std, sma, wilder
 from strategies.precision import price_vs_mean, tick_arrays
 
 __all__ = ["BollingerReversionStrategy", "RsiReversionStrategy", "rsi"]
@@ -145,14 +146,11 @@ def _below_lower_band(
     with np.errstate(invalid="ignore"):
         lower = middle - k * std
         gap = lower - close
-        scale = rolling_max(np.abs(close), n)  # causal: the window's own largest price
-        bound = 2.0 * (
-            (3.0 + 3.0 * k) * np.spacing(scale)
-            + (1.0 + k) * np.spacing(np.abs(middle))
-            + (n + 10) * _U * k * std
-            + np.spacing(np.abs(lower))
-            + np.spacing(np.abs(gap))
-        )
+        # No price of the window is further than sqrt(n) * std from its mean, so `size` bounds
+        # every magnitude involved (prices, mean, band, gap up to 2 x): an ulp of any of them
+        # is at most 2**-52 * size (x 2 for the gap).
+        size = np.abs(middle) + (math.sqrt(n) + k + 1.0) * std
+        bound = 2.0 * ((8.0 + 4.0 * k) * 2.0**-52 * size + (n + 10) * _U * k * std)
         out[:] = gap > bound
         doubtful = np.flatnonzero(np.abs(gap) <= bound)
     if not doubtful.size:
