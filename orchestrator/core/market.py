@@ -6,8 +6,17 @@ every symbol's timestamps. Symbols keep their own calendars (stocks and crypto m
 symbol knows where its bars sit on the timeline.
 
 A strategy sees a :class:`BarWindow`: an O(1) view that ends at the current bar. It never
-copies or filters the history, so a strategy can neither peek at a future bar nor make a run
-quadratic in the number of bars.
+copies or filters the history, so a run stays linear in the number of bars; and nothing a
+window offers (its length, indices, slices, iteration, arrays) reaches past the current bar.
+
+What a window cannot do is hide memory: its arrays are views of the symbol's whole history, so
+numpy internals (``bars.close.base``, ``np.lib.stride_tricks.as_strided``) or private fields
+(``bars._data``) still reach later bars. No Python object can prevent that;
+:func:`orchestrator.check_lookahead` catches a strategy that does it by what it decides. What
+is enforced is that nobody writes: every array lives in an immutable ``bytes`` buffer, so
+``flags.writeable = True`` fails on the array, on its ``.base`` and on every view of it. The
+buffers carry a few NaN (floats) or zero (integers) elements past their end, so a strided read
+one past the end of a truncated history reads NaN, not whatever memory follows.
 """
 
 from __future__ import annotations
@@ -30,10 +39,21 @@ PRICE_COLUMNS = ("open", "high", "low", "close")
 OHLCV_COLUMNS = (*PRICE_COLUMNS, "volume")
 
 
+# Elements after the end of every buffer (see the module docstring): reads past the data by a
+# few strides, as a peeking strategy does on a truncated history, find NaN or 0.
+_PAD = 8
+
+
 def _readonly(array: np.ndarray) -> np.ndarray:
-    array = np.ascontiguousarray(array)
-    array.flags.writeable = False
-    return array
+    """Return a 1-D copy of ``array`` on an immutable ``bytes`` buffer, padded after its end.
+
+    ``flags.writeable`` of the result (and of its views) cannot be set to True again, because
+    numpy refuses to make writeable an array whose memory belongs to a read-only object.
+    """
+    array = np.ascontiguousarray(array).reshape(-1)
+    pad = np.full(_PAD, np.nan if array.dtype.kind == "f" else 0, dtype=array.dtype)
+    buffer = array.tobytes() + pad.tobytes()
+    return np.frombuffer(buffer, dtype=array.dtype, count=len(array))
 
 
 def _where(name: str, source: str | None) -> str:
@@ -316,7 +336,12 @@ class BarWindow:
     :class:`HistoricalDataBar`; slicing gives a narrower window; ``bars.open``, ``.high``,
     ``.low``, ``.close``, ``.volume`` and ``.timestamp`` are read-only numpy arrays ending at
     the current bar (use these in hot code: they are views, not copies). Any index past the
-    current bar raises IndexError: the future is not in the window.
+    current bar raises IndexError: the future is not in the window's API (see the module
+    docstring for what numpy internals can still reach, and how that is caught).
+
+    A window never changes once made: its fields are private and only the constructor writes
+    them (the engine makes a new window for every bar), so a strategy may keep one, or the
+    arrays it gave, and find the same bars there later.
     """
 
     __slots__ = ("_data", "_end", "_start", "symbol")

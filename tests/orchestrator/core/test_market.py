@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from orchestrator.core.market import BarWindow, Market, SymbolData, to_ns, validate_ohlcv
 from orchestrator.core.models import HistoricalDataBar
@@ -401,3 +403,91 @@ def test_to_ns_datetimes_give_int64_nanoseconds() -> None:
     ns = to_ns(stamps, "X")
     assert ns.dtype == np.int64
     assert int(ns[1] - ns[0]) == 3_600 * 10**9
+
+
+# ---- read-only buffers and kept windows (issue 9, item 15) ------------------------------------
+
+
+def test_market_arrays_writeable_cannot_be_set_on_array_view_or_base() -> None:
+    market = Market.from_data({"X": ohlc([1, 2, 3, 4])})
+    sd = market.symbols["X"]
+    w = BarWindow(sd, 2)
+    arrays = [getattr(sd, n) for n in (*OHLCV, "time", "positions")] + [market.timeline]
+    arrays += [w.open, w.high, w.low, w.close, w.volume, w.timestamp, w.close.base]
+    for array in arrays:
+        with pytest.raises(ValueError, match="cannot set WRITEABLE flag"):
+            array.flags.writeable = True
+        assert isinstance(array.base, bytes | np.ndarray)
+    assert isinstance(sd.close.base, bytes)  # the memory belongs to an immutable object
+    assert sd.close.tolist() == [1.0, 2.0, 3.0, 4.0]
+
+
+def test_market_arrays_share_no_memory_with_the_input_frame() -> None:
+    frame = ohlc([1, 2, 3])
+    sd = Market.from_data({"X": frame}).symbols["X"]
+    assert not np.shares_memory(sd.close, frame["close"].to_numpy())
+    frame.loc[frame.index[0], "close"] = 99.0  # the caller's frame changes later...
+    assert sd.close.tolist() == [1.0, 2.0, 3.0]  # ...the market does not
+
+
+def test_market_strided_read_past_the_end_finds_nan_not_memory() -> None:
+    sd = Market.from_data({"X": ohlc([1, 2, 3])}).symbols["X"]
+    strided = np.lib.stride_tricks.as_strided
+    past = strided(sd.close, shape=(3 + 8,), strides=sd.close.strides)
+    assert past[:3].tolist() == [1.0, 2.0, 3.0]
+    assert np.isnan(past[3:]).all()
+    assert strided(sd.time, shape=(4,), strides=sd.time.strides)[3] == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    n=st.integers(1, 30),
+    data=st.data(),
+)
+def test_bar_window_api_never_reaches_past_the_current_bar(n: int, data: st.DataObject) -> None:
+    sd = symbol_data(np.arange(1.0, n + 1.0))  # close of bar i is i + 1
+    end = data.draw(st.integers(0, n), label="end")
+    w = BarWindow(sd, end)
+    key = data.draw(st.integers(-2 * n - 2, 2 * n + 2), label="index")
+    try:
+        bar = w[key]
+    except IndexError:
+        assert not -end <= key < end
+    else:
+        assert bar.close <= end
+    lo = data.draw(st.none() | st.integers(-2 * n, 2 * n), label="start")
+    hi = data.draw(st.none() | st.integers(-2 * n, 2 * n), label="stop")
+    inner = w[lo:hi]
+    assert len(inner) <= end
+    for values in (inner.close, inner.open, np.asarray([b.close for b in inner])):
+        assert (values <= end).all()
+    assert inner.index < end
+
+
+class _Keeper:
+    """Keeps every window and close array it is shown, with what they showed at the time."""
+
+    stateless = True
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[BarWindow, np.ndarray, int, float, int]] = []
+
+    def should_enter(self, bars: BarWindow, state: object) -> bool:
+        self.kept.append((bars, bars.close, len(bars), float(bars.close[-1]), bars.index))
+        return bool(len(bars) % 3 == 0)
+
+    def should_exit(self, bars: BarWindow, state: object) -> bool:
+        return self.should_enter(bars, state)
+
+
+def test_bar_window_kept_by_a_strategy_never_changes_later() -> None:
+    from orchestrator import OrchestratorConfig, StrategyOrchestrator
+
+    keeper = _Keeper()
+    data = {"A": ohlc(np.arange(1.0, 21.0)), "B": ohlc(np.arange(101.0, 113.0), start="2024-01-05")}
+    StrategyOrchestrator([(keeper, 1)], 10_000, OrchestratorConfig(logging_level="ERROR")).run(data)
+    assert len(keeper.kept) == 20 + 12
+    for window, close, length, last, index in keeper.kept:
+        assert (len(window), float(window.close[-1]), window.index) == (length, last, index)
+        assert len(close) == length
+        assert float(close[-1]) == last
