@@ -80,8 +80,10 @@ def metric_column(table_or_names: pd.DataFrame | Sequence[str], name: str) -> st
         if candidate in names:
             return candidate
     figures = sorted({n.rpartition(".")[2] for n in names})
-    hint = did_you_mean(name.rpartition(".")[2], figures) if "." not in name else ""
-    hint = hint or did_you_mean(name, names)
+    hint = did_you_mean(name, figures) if "." not in name else did_you_mean(name, names)
+    starts = [f for f in figures if f.startswith(name)]
+    if not hint and len(starts) == 1:  # "sharp" is too short for difflib, yet plain
+        hint = f"; did you mean {starts[0]!r}?"
     raise ConfigError(
         f"unknown metric {name!r}{hint}; use a figure ({', '.join(figures)}) for the portfolio's "
         "or <strategy>.<figure> for one strategy's"
