@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from orchestrator.app.markdown import unescape
+from orchestrator.app.markdown import literal, unescape
 from orchestrator.app.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 from orchestrator.core.results import PORTFOLIO
 from orchestrator.data import synthetic
@@ -590,3 +590,62 @@ def test_dashboard_only_bad_uploads_disable_run() -> None:
     assert "empty.csv: the file is empty" in _errors(at)
     assert at.button(key="run").disabled
     assert "no data" in at.button(key="run").help
+
+
+# ---- user text shown literally ----------------------------------------------------------------
+
+MARKDOWN_LABEL = "**bold** [click me](http://x.invalid) ![x](http://x.invalid/x.png)"
+SHORT_LABEL = "**b** [c](http://x.invalid) ![i](http://x.invalid/i.png)"  # under any length cap
+
+
+def _markdown_texts(at: AppTest) -> list[str]:
+    """Every text on the page that Streamlit renders as Markdown: headings, markdown, alerts,
+    captions, expander titles and widget labels."""
+    texts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "error",
+                                  "warning", "info", "success") for e in at.get(kind)]  # fmt: skip
+    texts += [e.label for e in at.expander]
+    for kind in ("slider", "number_input", "multiselect", "text_input", "checkbox", "selectbox"):
+        texts += [str(w.label) for w in at.get(kind)]
+    return texts
+
+
+def _assert_no_markdown(texts: list[str]) -> None:
+    """No Markdown link, image, emphasis or bare link survives: each character is escaped."""
+    for text in texts:
+        for raw in ("[click me](", "![x](", "**bold**", "[c](", "![i](", "**b**", "http://"):
+            assert raw not in text, text
+
+
+def test_dashboard_markdown_label_from_link_shown_literally() -> None:
+    at = _app({"s1": f"sma_crossover;w=0.5;label={MARKDOWN_LABEL}"})
+    assert not at.exception
+    texts = _markdown_texts(at)
+    _assert_no_markdown(texts)
+    # The strategy's heading or, past the label length cap, the link's error quotes it.
+    assert MARKDOWN_LABEL in "\n".join(unescape(t) for t in texts)
+
+
+def test_dashboard_markdown_label_heading_controls_and_results_literal() -> None:
+    at = _app({"s1": f"sma_crossover;w=0.5;label={SHORT_LABEL}", "s2": "macd;w=0.5"})
+    _ok(at)
+    texts = _markdown_texts(at)
+    _assert_no_markdown(texts)
+    # The label is the strategy's heading and names its controls, exactly as typed.
+    assert f"**{literal(SHORT_LABEL)}**" in texts
+    assert f"Weight of {literal(SHORT_LABEL)}" in texts
+    assert f"Symbols of {literal(SHORT_LABEL)}" in texts
+    # Tables and charts show it as plain text (no Markdown there).
+    assert SHORT_LABEL in set(_table_with(at, "entry_time").value["strategy_id"])
+    assert _trace_names(at) == [PORTFOLIO, SHORT_LABEL, "macd"]
+
+
+def test_dashboard_markdown_in_typed_label_shown_literally() -> None:
+    at = _app()
+    uid = _uids(at)[0]
+    at.text_input(key=f"label_{uid}").input(SHORT_LABEL).run()
+    assert not at.exception
+    assert f"**{literal(SHORT_LABEL)}**" in _markdown_texts(at)
+    assert f"Weight of {literal(SHORT_LABEL)}" in _markdown_texts(at)
+    at.button(key="run").click().run()
+    _ok(at)
+    assert _trace_names(at)[1] == SHORT_LABEL

@@ -18,6 +18,7 @@ from orchestrator.report.charts import (
     drawdown_figure,
     drawdowns,
     equity_figure,
+    plain,
     returns_correlation,
     strategy_colors,
 )
@@ -275,3 +276,30 @@ def test_correlation_note_needs_two_strategies_with_varying_returns(
     note = correlation_note(short)
     assert note is not None
     assert "2 days of data and 0 strategies with varying returns" in note
+
+
+# ---- user text --------------------------------------------------------------------------------
+
+HOSTILE = '<a href="http://x.invalid">x</a> %{y} & <b>'
+
+
+def test_plain_escapes_plotly_html_and_template_characters() -> None:
+    assert plain(HOSTILE) == '&lt;a href="http://x.invalid"&gt;x&lt;/a&gt; &#37;{y} &amp; &lt;b&gt;'
+    assert plain("sma_crossover#2") == "sma_crossover#2"
+
+
+def test_figures_name_hostile_strategy_ids_as_plain_text() -> None:
+    data = {"AAA": _frame(1), "BBB": _frame(2)}
+    strategies = [(_HoldOne(), "0.5"), (_Flip(), "0.3")]
+    strategies[0][0].name = HOSTILE  # type: ignore[misc]
+    result = StrategyOrchestrator(strategies, 100_000).run(data)
+    shown = plain(HOSTILE)
+    figures = [equity_figure(result), drawdown_figure(result), capital_figure(result)]
+    for fig in figures:
+        texts = [t.name for t in fig.data] + [str(t.hovertemplate) for t in fig.data]
+        texts += [a.text for a in fig.layout.annotations]
+        assert not any("<a" in text or "%{y} &" in text for text in texts), texts
+    assert [t.name for t in figures[0].data] == [PORTFOLIO, shown, "flip"]
+    assert figures[2].layout.annotations[0].text == shown
+    heat = correlation_figure(result).data[0]
+    assert list(heat.x) == [shown, "flip"]
