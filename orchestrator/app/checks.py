@@ -15,6 +15,7 @@ from typing import Any
 
 from orchestrator.app.codec import ParamValue
 from orchestrator.core.models import to_decimal
+from orchestrator.data import MAX_SYMBOL_LENGTH
 from orchestrator.errors import ConfigError, did_you_mean
 
 __all__ = [
@@ -37,8 +38,6 @@ __all__ = [
 MAX_SYMBOLS = 500
 #: The longest strategy name, label or parameter name, in characters.
 MAX_NAME_LENGTH = 60
-#: The longest symbol name, in characters.
-MAX_SYMBOL_LENGTH = 100
 #: The most parameters one strategy may be given, and the longest text value of one.
 MAX_PARAMS = 50
 MAX_PARAM_TEXT = 200

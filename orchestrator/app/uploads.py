@@ -2,7 +2,9 @@
 
 Each file is read on its own with :func:`orchestrator.data.load_file`, so one bad file costs
 only itself: its error names the file and the problem, and the good files still load. Uploaded
-files are only ever parsed as CSV or Parquet data, never executed or imported.
+files are only ever parsed as CSV or Parquet data, never executed or imported. All uploads
+together hold at most ``max_rows`` rows (5 million unless told otherwise, see
+:func:`orchestrator.data.load_csv`): a file beyond that is refused before it is parsed whole.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from orchestrator.data import load_file
+from orchestrator.data import load_file, row_cap
 
 __all__ = ["ParsedUploads", "Upload", "parse_uploads", "uploads_key"]
 
@@ -47,38 +49,52 @@ def uploads_key(uploads: Sequence[Upload]) -> str:
     return "upload:" + hashlib.sha256(joined.encode()).hexdigest()[:16]
 
 
-def _read(upload: Upload) -> dict[str, pd.DataFrame]:
-    """Load one file or raise with a message that names it."""
+def _read(upload: Upload, max_rows: int) -> dict[str, pd.DataFrame]:
+    """Load one file (at most ``max_rows`` rows) or raise with a message that names it."""
     name = upload.name
     if not upload.content.strip():
         raise ValueError(f"{name}: the file is empty; expected a header row and price rows")
     try:
-        frames = load_file(io.BytesIO(upload.content), name=name)
+        frames = load_file(io.BytesIO(upload.content), name=name, max_rows=max_rows)
     except ValueError as exc:  # DataError and ConfigError are ValueErrors
         message = str(exc)
         raise ValueError(message if name in message else f"{name}: {message}") from None
     except Exception as exc:  # a reader library failing on garbage: still this file's fault
-        raise ValueError(f"{name}: could not be read ({type(exc).__name__}: {exc})") from None
+        raise ValueError(
+            f"{name}: could not be read; expected a CSV or Parquet file of prices (the reader "
+            f"said: {type(exc).__name__}: {' '.join(str(exc).split())[:200]})"
+        ) from None
     if not frames:
         raise ValueError(f"{name}: no price rows found; expected date, open, high, low, close")
     return frames
 
 
-def parse_uploads(uploads: Sequence[Upload]) -> ParsedUploads:
+def parse_uploads(uploads: Sequence[Upload], max_rows: int | None = None) -> ParsedUploads:
     """Load every upload; collect one error per bad file instead of stopping at the first.
 
     A symbol found in two files is an error for the second file (which is then left out),
-    since silently preferring one would hide a mistake.
+    since silently preferring one would hide a mistake. ``max_rows`` caps the rows of all
+    uploads together (default: 5 million, or ORCHESTRATOR_MAX_ROWS); a file that would pass
+    the cap is an error and left out.
     """
     frames: dict[str, pd.DataFrame] = {}
     origin: dict[str, str] = {}
     errors: list[str] = []
+    cap = row_cap(max_rows)
+    budget = cap
     for upload in uploads:
+        if budget < 1:
+            errors.append(
+                f"{upload.name}: left out; the files before it hold the {cap:,} rows that "
+                f"uploads may hold together (upload fewer or smaller files)"
+            )
+            continue
         try:
-            loaded = _read(upload)
+            loaded = _read(upload, budget)
         except ValueError as exc:
             errors.append(str(exc))
             continue
+        budget -= sum(len(f) for f in loaded.values())
         clash = sorted(set(loaded) & set(frames))
         if clash:
             errors.append(

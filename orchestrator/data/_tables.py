@@ -10,17 +10,25 @@ names the file, the symbol, the line or timestamp, what was wrong and how to fix
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from orchestrator.core.market import OHLCV_COLUMNS, to_ns, validate_ohlcv
+from orchestrator.core.market import OHLCV_COLUMNS, validate_ohlcv
+from orchestrator.data._bars import check_bars
+from orchestrator.data._cells import cell, parse_numbers, parse_times, short
 from orchestrator.errors import DataError
 
-__all__ = ["EXPECTED", "frames_from_table", "is_text_column", "short"]
+__all__ = [
+    "EXPECTED",
+    "MAX_SYMBOL_LENGTH",
+    "check_roles",
+    "frames_from_table",
+    "is_text_column",
+    "short",
+]
 
 # Normalised header (lower case, letters and digits only) -> role. Earlier entries of a role
 # win when a file has several candidates (e.g. "datetime" beats "date", "close" beats "adj close").
@@ -36,16 +44,10 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 # Headers pandas gives an unnamed first column (a DataFrame's index written by to_csv).
 _UNNAMED = ("unnamed0", "index", "level0", "")
+#: The longest symbol name a file may give (by its name or a ticker cell).
+MAX_SYMBOL_LENGTH = 100
 # The columns a file needs, as error messages name them.
 EXPECTED = "date, open, high, low, close, optional volume and, for several symbols, ticker"
-_EPOCH_UNITS: tuple[tuple[Literal["s", "ms", "us", "ns"], float], ...] = (
-    ("s", 1e8),  # 1973 onwards in seconds; each unit spans two orders of magnitude
-    ("ms", 1e11),
-    ("us", 1e14),
-    ("ns", 1e17),
-)
-_NS_MIN = pd.Timestamp.min
-_NS_MAX = pd.Timestamp.max
 
 
 def _key(column: object) -> str:
@@ -58,10 +60,31 @@ def is_text_column(column: object) -> bool:
     return _key(column) in _ALIASES["time"] + _ALIASES["ticker"]
 
 
-def short(exc: BaseException) -> str:
-    """An exception's message on one line, cut to 200 characters (parsers can be verbose)."""
-    text = " ".join(str(exc).split())
-    return text if len(text) <= 200 else text[:197] + "..."
+def check_roles(columns: list[Any], label: str) -> None:
+    """Raise DataError when two columns claim one role, naming both: names equal but for case
+    or punctuation (``Close`` and ``close``), or two aliases of one role (``Ticker`` and
+    ``Symbol``, ``Close`` and ``Last``). Two date columns (``Date`` and ``Datetime``) are
+    allowed here and must agree (:func:`frames_from_table` compares them)."""
+    by_role: dict[str, Any] = {}
+    for column in columns:
+        key = _key(column)
+        role = next((r for r, names in _ALIASES.items() if key in names), None)
+        if role is None or role == "time":
+            continue
+        other = by_role.get(role)
+        if other is not None:
+            same = "the same column" if key == _key(other) else f"both {role} columns"
+            raise DataError(
+                f"{label}: columns {_show_column(other)} and {_show_column(column)} are {same}; "
+                f"expected one {role} column (rename or drop one)"
+            )
+        by_role[role] = column
+
+
+def _time_columns(table: pd.DataFrame) -> list[Any]:
+    """Every column that is a date column by name, best alias first."""
+    ranked = [c for alias in _ALIASES["time"] for c in table.columns if _key(c) == alias]
+    return list(dict.fromkeys(ranked))
 
 
 def _find_columns(table: pd.DataFrame) -> dict[str, Any]:
@@ -110,6 +133,7 @@ def frames_from_table(
             f"{label}: column {_show_column(duplicated[0])} appears more than once; expected "
             f"each column once (rename or drop the extra one)"
         )
+    check_roles(list(table.columns), label)
     cols = _find_columns(table)
     missing = [r for r in ("time", "open", "high", "low", "close") if r not in cols]
     if missing:
@@ -132,22 +156,64 @@ def frames_from_table(
                 f"{label}: cannot tell which symbol these bars belong to; pass symbol=..., "
                 f"name the file after the symbol (e.g. AAPL.csv) or add a ticker column"
             )
+        _check_symbol(name, label)
         codes, names = np.zeros(len(table), dtype=np.intp), [name]
 
     def where(i: int) -> str:
-        return f"{label}, symbol {names[codes[i]]!r}, {row_name(i)}"
+        return f"{label}, symbol {cell(names[codes[i]])}, {row_name(i)}"
 
-    times = _parse_times(table[cols["time"]], label, where)
+    times = parse_times(table[cols["time"]], label, where)
+    for other in _time_columns(table):
+        if other != cols["time"]:
+            _check_agree(table, cols["time"], other, times, label, where)
     prices = {
-        role: _numeric(table[cols[role]], role, times, where)
+        role: parse_numbers(table[cols[role]], role, times, where)
         for role in ("open", "high", "low", "close")
     }
     prices["volume"] = (
-        _numeric(table[cols["volume"]], "volume", times, where)
+        parse_numbers(table[cols["volume"]], "volume", times, where)
         if "volume" in cols
         else np.zeros(len(table))
     )
-    return _split(codes, names, symbol if "ticker" in cols else None, times, prices, label)
+    chosen = symbol if "ticker" in cols else None
+    return _split(codes, names, chosen, times, prices, label, where)
+
+
+def _check_agree(
+    table: pd.DataFrame,
+    main: Any,
+    other: Any,
+    times: np.ndarray,
+    label: str,
+    where: Callable[[int], str],
+) -> None:
+    """Raise DataError unless a second date column holds the same timestamps as the first."""
+    advice = (
+        f"expected one date column, or date columns that agree (drop or rename "
+        f"{_show_column(other)}, or combine a separate time-of-day column into the dates)"
+    )
+    try:
+        theirs = parse_times(table[other], label, where)
+    except DataError:
+        raise DataError(
+            f"{label}: columns {_show_column(main)} and {_show_column(other)} both name the "
+            f"dates, and {_show_column(other)} could not be read as dates; {advice}"
+        ) from None
+    differ = np.flatnonzero(theirs != times)
+    if differ.size:
+        i = int(differ[0])
+        raise DataError(
+            f"{where(i)}: columns {_show_column(main)} and {_show_column(other)} disagree "
+            f"({cell(table[main].iloc[i])} and {cell(table[other].iloc[i])}); {advice}"
+        )
+
+
+def _check_symbol(name: str, label: str) -> None:
+    if len(name) > MAX_SYMBOL_LENGTH:
+        raise DataError(
+            f"{label}: symbol {cell(name)} is {len(name):,} characters long; expected at most "
+            f"{MAX_SYMBOL_LENGTH} (rename the file or the ticker)"
+        )
 
 
 def _show_column(column: object) -> str:
@@ -161,10 +227,14 @@ def _tickers(
     """Return (code of each row, sorted distinct names), names stripped of spaces.
 
     Only the distinct values are turned into text, so a long file costs one factorize.
+    ``NA``, ``None`` or ``null`` are tickers like any other (readers keep them as text); a
+    truly empty cell is a missing ticker.
     """
     raw_codes, uniques = pd.factorize(values.to_numpy(dtype=object))
     stripped = [str(u).strip() for u in uniques]
     names = sorted(set(stripped) - {""})
+    for name in names:
+        _check_symbol(name, label)
     position = {n: k for k, n in enumerate(names)}
     lookup = np.array([position.get(n, -1) for n in stripped] + [-1], dtype=np.intp)
     codes = lookup[raw_codes]  # a missing value's code -1 picks the trailing -1
@@ -172,8 +242,8 @@ def _tickers(
     if bad.size:
         raise DataError(
             f"{label}, {row_name(int(bad[0]))}: missing ticker; expected every row of a "
-            f"long-format file to name its symbol in the {values.name!r} column (fill or drop "
-            f"the row)"
+            f"long-format file to name its symbol in the {cell(str(values.name))} column (fill "
+            f"or drop the row)"
         )
     return codes, names
 
@@ -185,146 +255,41 @@ def _split(
     times: np.ndarray,
     prices: dict[str, np.ndarray],
     label: str,
+    where: Callable[[int], str],
 ) -> dict[str, pd.DataFrame]:
     """Group rows by ticker code (``symbol`` keeps just that one) into validated frames."""
     if symbol is not None and symbol not in names:
         raise DataError(
-            f"{label}: symbol {symbol!r} is not in the ticker column; found {', '.join(names)}"
+            f"{label}: symbol {cell(symbol)} is not in the ticker column; found "
+            f"{', '.join(names[:20])}{' ...' if len(names) > 20 else ''}"
         )
     if len(names) == 1:
-        return {names[0]: _frame(names[0], times, prices, label)}
+        rows = np.arange(len(times))
+        return {names[0]: _frame(names[0], rows, times, prices, label, where)}
     order = np.argsort(codes, kind="stable")
     bounds = np.searchsorted(codes[order], np.arange(len(names) + 1))
     out: dict[str, pd.DataFrame] = {}
     for code, name in enumerate(names):
         if symbol is None or name == symbol:
             rows = order[bounds[code] : bounds[code + 1]]
-            out[name] = _frame(name, times[rows], {k: v[rows] for k, v in prices.items()}, label)
+            picked = {k: v[rows] for k, v in prices.items()}
+            out[name] = _frame(name, rows, times[rows], picked, label, where)
     return out
 
 
-def _frame(name: str, times: np.ndarray, prices: dict[str, np.ndarray], label: str) -> pd.DataFrame:
+def _frame(
+    name: str,
+    rows: np.ndarray,
+    times: np.ndarray,
+    prices: dict[str, np.ndarray],
+    label: str,
+    where: Callable[[int], str],
+) -> pd.DataFrame:
+    """One symbol's bars, checked in file order (messages name lines), then sorted."""
+    check_bars(rows, times, prices, where)
     order = np.argsort(times, kind="stable")
     times = times[order]
     columns = {k: np.ascontiguousarray(prices[k][order], dtype=np.float64) for k in OHLCV_COLUMNS}
-    validate_ohlcv(name, times, columns, source=label)
+    validate_ohlcv(name, times, columns, source=label)  # a last guard; check_bars ran first
     index = pd.DatetimeIndex(times.view("datetime64[ns]"), name="timestamp")
     return pd.DataFrame(columns, index=index, copy=False)
-
-
-def _plain(value: Any) -> Any:
-    """Return a numpy scalar as the Python value it holds, for readable messages."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _stamp(ns: int | np.integer) -> str:
-    return pd.Timestamp(int(ns)).isoformat()
-
-
-def _parse_times(values: pd.Series, label: str, where: Callable[[int], str]) -> np.ndarray:
-    """Return int64 ns of naive UTC timestamps, or raise DataError naming the first bad row."""
-    null = values.isna().to_numpy()
-    if null.any():
-        i = int(np.flatnonzero(null)[0])
-        raise DataError(
-            f"{where(i)}: missing date; expected a date on every row (fill or drop the row)"
-        )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # pandas' format-inference chatter
-        try:
-            parsed = _to_datetime(values)
-        except (ValueError, TypeError, OverflowError) as exc:
-            raise DataError(
-                f"{label}: the {values.name!r} column could not be read as dates ({short(exc)}); "
-                f"expected ISO dates such "
-                f"as 2024-01-31 or 2024-01-31 15:30:00"
-            ) from None
-    parsed = parsed.dt.tz_localize(None)
-    bad = parsed.isna() | (parsed < _NS_MIN) | (parsed > _NS_MAX)
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
-        raw = _plain(values.iloc[i])
-        problem = "out of range" if not pd.isna(parsed.iloc[i]) else "not a date"
-        raise DataError(
-            f"{where(i)}: date {raw!r} is {problem}; expected a date between "
-            f"1677-09-22 and 2262-04-11 in one format, e.g. 2024-01-31 (ISO), or Unix seconds"
-        )
-    return to_ns(pd.DatetimeIndex(parsed), str(values.name), label)
-
-
-def _to_datetime(values: pd.Series) -> pd.Series:
-    """Parse dates as UTC (naive ones are taken as UTC): datetimes, numbers or text."""
-    if isinstance(values.dtype, pd.DatetimeTZDtype) or pd.api.types.is_datetime64_dtype(values):
-        return pd.to_datetime(values, utc=True)
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        return _parse_number_dates(values)
-    text = values.astype(str).str.strip()
-    if not text.str.fullmatch(r"-?\d+(\.\d+)?").all():
-        return _parse_text_dates(text)
-    return _parse_number_dates(pd.to_numeric(text))
-
-
-def _parse_text_dates(text: pd.Series) -> pd.Series:
-    try:
-        return pd.to_datetime(text, utc=True, format="ISO8601")
-    except (ValueError, TypeError, OverflowError):
-        pass
-    # One format for the whole column (never per element, which would read "01/02" and
-    # "13/02" in different orders); try month-first and day-first, keep the better one.
-    first = pd.to_datetime(text, utc=True, errors="coerce")
-    if not first.isna().any():
-        return first
-    second = pd.to_datetime(text, utc=True, errors="coerce", dayfirst=True)
-    return second if second.isna().sum() < first.isna().sum() else first
-
-
-def _parse_number_dates(numbers: pd.Series) -> pd.Series:
-    """Read YYYYMMDD integers, or Unix epoch numbers in s, ms, us or ns by their magnitude."""
-    arr = numbers.to_numpy(dtype=np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("the date column holds non-finite numbers")
-    whole = bool(np.all(arr == np.floor(arr)))
-    if whole and np.all((arr >= 1000_01_01) & (arr <= 9999_12_31)):
-        return pd.to_datetime(
-            pd.Series(arr.astype(np.int64)).astype(str), format="%Y%m%d", errors="coerce", utc=True
-        )
-    size = np.abs(arr)
-    for unit, low in _EPOCH_UNITS:
-        if np.all((size >= low) & (size < low * 100)):
-            if not whole:
-                return pd.to_datetime(pd.Series(arr), unit=unit, utc=True, errors="coerce")
-            exact = numbers if pd.api.types.is_integer_dtype(numbers) else pd.Series(arr)
-            return pd.to_datetime(exact.astype(np.int64), unit=unit, utc=True, errors="coerce")
-    raise ValueError(
-        f"numbers such as {arr[0]:.12g} are neither YYYYMMDD dates nor Unix timestamps of one "
-        f"unit (seconds, ms, us or ns since 1970)"
-    )
-
-
-def _numeric(
-    values: pd.Series,
-    role: str,
-    times: np.ndarray,
-    where: Callable[[int], str],
-) -> np.ndarray:
-    """Return a column as float64 (empty cells become NaN, which validation reports)."""
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        try:
-            return values.to_numpy(dtype=np.float64, na_value=np.nan)
-        except (TypeError, ValueError, OverflowError):
-            pass
-    try:
-        numbers = pd.to_numeric(values.astype(object), errors="coerce")
-        bad = np.flatnonzero((numbers.isna() & values.notna()).to_numpy())
-        if pd.api.types.is_bool_dtype(values):
-            bad = np.arange(len(values))
-    except (TypeError, ValueError):
-        numbers, bad = values, np.arange(len(values))
-    if bad.size:
-        i = int(bad[0])
-        raise DataError(
-            f"{where(i)} ({_stamp(times[i])}): {role} is {_plain(values.iloc[i])!r}, not a "
-            f"number; expected plain numbers such as 123.45 (no thousands separators or "
-            f"currency signs)"
-        )
-    return numbers.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -36,6 +36,7 @@ from orchestrator.data._readers import (
     open_source,
     read_csv_table,
     read_parquet_table,
+    row_cap,
     source_label,
     symbol_from_name,
 )
@@ -45,41 +46,54 @@ from orchestrator.errors import DataError
 # --- files ----------------------------------------------------------------------------------
 
 
-def _csv_row(i: int) -> str:
-    return f"line {i + 2}"  # the header is line 1
-
-
-def _parquet_row(i: int) -> str:
-    return f"row {i}"
+def _table_row(i: int) -> str:
+    return f"row {i + 1}"  # the first data row is row 1, as a spreadsheet user counts
 
 
 def load_csv(
-    source: Source, *, symbol: str | None = None, name: str | None = None
+    source: Source,
+    *,
+    symbol: str | None = None,
+    name: str | None = None,
+    max_rows: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Load bars from a CSV file: a path, bytes or a file-like object (e.g. an upload).
 
     One symbol per file (named by ``symbol`` or the file name's stem, so ``name`` matters for
     file-likes) or long format with a ticker column (``symbol`` then selects one ticker).
     Comma, semicolon and tab separators are recognised; .gz/.bz2/.zip/.xz are decompressed.
+    The file must be UTF-8 text. Messages name lines as an editor counts them (the header is
+    line 1). A file of more than ``max_rows`` rows (default: 5 million, or the
+    ORCHESTRATOR_MAX_ROWS environment variable) is refused without reading the rest.
     """
     label, data = open_source(source, name)
-    table = read_csv_table(data, label)
+    table, lines = read_csv_table(data, label, max_rows)
+
+    def line(i: int) -> str:
+        return f"line {int(lines[i])}"
+
     return frames_from_table(
-        table, label=label, symbol=symbol, default_symbol=_stem(label), row_name=_csv_row
+        table, label=label, symbol=symbol, default_symbol=_stem(label), row_name=line
     )
 
 
 def load_parquet(
-    source: Source, *, symbol: str | None = None, name: str | None = None
+    source: Source,
+    *,
+    symbol: str | None = None,
+    name: str | None = None,
+    max_rows: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Load bars from a Parquet file (path, bytes or file-like); formats as :func:`load_csv`.
 
     A DatetimeIndex saved with the frame (``df.to_parquet()``) serves as the date column.
+    Messages name rows counting the first data row as row 1. The row count is read from the
+    file's metadata first: a file of more than ``max_rows`` rows is refused unread.
     """
     label, data = open_source(source, name)
-    table = read_parquet_table(data, label)
+    table = read_parquet_table(data, label, max_rows)
     return frames_from_table(
-        table, label=label, symbol=symbol, default_symbol=_stem(label), row_name=_parquet_row
+        table, label=label, symbol=symbol, default_symbol=_stem(label), row_name=_table_row
     )
 
 
@@ -91,7 +105,7 @@ def from_frame(
     A per-symbol frame needs ``symbol``; ``source`` names the frame in error messages.
     """
     return frames_from_table(
-        frame, label=source, symbol=symbol, default_symbol=None, row_name=_parquet_row
+        frame, label=source, symbol=symbol, default_symbol=None, row_name=_table_row
     )
 
 
@@ -100,18 +114,23 @@ def _stem(label: str) -> str | None:
 
 
 def load_file(
-    source: Source, *, name: str | None = None, symbol: str | None = None
+    source: Source,
+    *,
+    name: str | None = None,
+    symbol: str | None = None,
+    max_rows: int | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Load a CSV or Parquet file, choosing the reader by the file name's extension.
 
     ``name`` is the file name of a file-like object or bytes (defaults to its ``.name``). A
     name without a known extension is read as Parquet if the content starts with Parquet's
     magic bytes, else as CSV. A folder loads every CSV/Parquet file in it (:func:`load_files`).
+    ``max_rows`` caps the rows (see :func:`load_csv`).
     """
     if isinstance(source, str | Path) and Path(source).is_dir():
         if symbol is not None:
             raise DataError(f"{source}: symbol= applies to one file, not to a folder")
-        return load_files([source])
+        return load_files([source], max_rows=max_rows)
     label, data = open_source(source, name)
     kind = file_kind(label)
     if kind is None:
@@ -125,7 +144,7 @@ def load_file(
         head = data[:4] if isinstance(data, bytes) else _head(data)
         kind = "parquet" if head == b"PAR1" else "csv"
     reader = load_parquet if kind == "parquet" else load_csv
-    return reader(data, symbol=symbol, name=label)
+    return reader(data, symbol=symbol, name=label, max_rows=max_rows)
 
 
 def _head(path: Path) -> bytes:
@@ -152,12 +171,14 @@ def _expand(sources: Iterable[Any]) -> list[tuple[Source, str | None]]:
     return items
 
 
-def load_files(sources: Iterable[Any]) -> dict[str, pd.DataFrame]:
+def load_files(sources: Iterable[Any], *, max_rows: int | None = None) -> dict[str, pd.DataFrame]:
     """Load several files (paths, folders, file-likes with ``.name``, or (name, file) pairs).
 
     Per-symbol and long-format files may be mixed. A symbol found in two files raises
-    DataError naming both, since silently preferring one would hide a mistake.
+    DataError naming both, since silently preferring one would hide a mistake. ``max_rows``
+    caps the rows of all files together (default: 5 million, see :func:`load_csv`).
     """
+    budget = row_cap(max_rows)
     if isinstance(sources, str | Path | bytes):
         sources = [sources]
     out: dict[str, pd.DataFrame] = {}
@@ -167,7 +188,15 @@ def load_files(sources: Iterable[Any]) -> dict[str, pd.DataFrame]:
         raise DataError("no files given; expected at least one CSV or Parquet file")
     for source, name in items:
         label = source_label(source, name)
-        for sym, frame in load_file(source, name=name).items():
+        if budget < 1:
+            raise DataError(
+                f"{label}: the files before it already hold the {row_cap(max_rows):,} rows "
+                f"a load may hold; expected fewer or smaller files (or raise the cap with "
+                f"max_rows= or ORCHESTRATOR_MAX_ROWS)"
+            )
+        loaded = load_file(source, name=name, max_rows=budget)
+        budget -= sum(len(f) for f in loaded.values())
+        for sym, frame in loaded.items():
             if sym in out:
                 raise DataError(
                     f"symbol {sym!r} is in both {origin[sym]} and {label}; expected each symbol "

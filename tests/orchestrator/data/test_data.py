@@ -164,10 +164,25 @@ def test_load_csv_tz_aware_offsets_become_naive_utc() -> None:
     assert frame.index.tz is None
 
 
-def test_load_csv_mixed_naive_and_aware_times_are_one_utc_timeline() -> None:
+def test_load_csv_mixed_naive_and_aware_times_rejected_naming_both_lines() -> None:
+    # Deliberately changed (issue 9 item 10): naive times used to be taken as UTC silently.
     text = (
         "timestamp,open,high,low,close\n"
         "2024-01-02 10:00,10,11,9,10\n"
+        "2024-01-02 10:30+01:00,10,11,9,10\n"
+    )
+    with pytest.raises(DataError) as info:
+        load_csv(text.encode(), name="X.csv")
+    assert str(info.value).startswith(
+        "X.csv, symbol 'X', line 2, column 'timestamp': date '2024-01-02 10:00' has no time "
+        "zone but line 3 has one ('2024-01-02 10:30+01:00')"
+    )
+
+
+def test_load_csv_all_aware_times_are_one_utc_timeline() -> None:
+    text = (
+        "timestamp,open,high,low,close\n"
+        "2024-01-02 10:00Z,10,11,9,10\n"
         "2024-01-02 10:30+01:00,10,11,9,10\n"  # 09:30 UTC: sorts first
     )
     frame = load_csv(text.encode(), name="X.csv")["X"]

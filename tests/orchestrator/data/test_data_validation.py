@@ -27,7 +27,7 @@ def error_of(body: str, name: str = "AAPL.csv") -> str:
     [
         (
             "2024-01-02,10,11,9,10.5,100\n",
-            ["duplicate timestamp", "2024-01-02T00:00:00", "drop duplicates"],
+            ["duplicate timestamp, also on line 2", "2024-01-02T00:00:00", "drop duplicates"],
         ),
         ("2024-01-03,,11,9,10.5,100\n", ["open is nan", "2024-01-03", "finite price", "dropna"]),
         ("2024-01-03,10,11,9,inf,100\n", ["close is inf", "2024-01-03", "finite price"]),
@@ -50,7 +50,8 @@ def test_load_csv_numeric_problem_names_file_symbol_timestamp_problem(
     body: str, parts: list[str]
 ) -> None:
     message = error_of(body)
-    assert message.startswith("AAPL.csv, symbol 'AAPL', row 1 ")
+    # The third line of the file, as an editor counts it (it used to say "row 1").
+    assert message.startswith("AAPL.csv, symbol 'AAPL', line 3 ")
     for part in parts:
         assert part in message
 
@@ -62,7 +63,7 @@ def test_load_csv_problem_in_long_file_names_the_right_symbol() -> None:
         "B,2024-01-02,10,11,9,10\n"
         "B,2024-01-03,10,9.5,9,10\n"
     )
-    with pytest.raises(DataError, match=r"^long\.csv, symbol 'B', row 1 \(2024-01-03T00:00:00\)"):
+    with pytest.raises(DataError, match=r"^long\.csv, symbol 'B', line 4 \(2024-01-03T00:00:00\)"):
         load_csv(text.encode(), name="long.csv")
 
 
@@ -82,18 +83,21 @@ def test_load_csv_missing_date_column_says_date() -> None:
 
 def test_load_csv_unparsable_date_names_line_and_value() -> None:
     message = error_of("not-a-date,10,11,9,10.5,100\n")
-    assert message.startswith("AAPL.csv, symbol 'AAPL', line 3: date 'not-a-date' is not a date")
+    assert message.startswith(
+        "AAPL.csv, symbol 'AAPL', line 3, column 'date': date 'not-a-date' is not a date"
+    )
     assert "e.g. 2024-01-31" in message
 
 
 def test_load_csv_out_of_range_date_names_line() -> None:
     message = error_of("2400-01-02,10,11,9,10.5,100\n")
-    assert "line 3: date '2400-01-02' is out of range" in message
+    assert "line 3, column 'date': date '2400-01-02' is out of range" in message
     assert "2262-04-11" in message
 
 
 def test_load_csv_missing_date_names_line() -> None:
-    assert "AAPL.csv, symbol 'AAPL', line 3: missing date" in error_of(",10,11,9,10.5,100\n")
+    expected = "AAPL.csv, symbol 'AAPL', line 3, column 'date': missing date"
+    assert expected in error_of(",10,11,9,10.5,100\n")
 
 
 def test_load_csv_number_dates_of_no_known_unit_raise() -> None:
@@ -103,7 +107,9 @@ def test_load_csv_number_dates_of_no_known_unit_raise() -> None:
 
 def test_load_csv_text_in_price_column_names_line_timestamp_and_value() -> None:
     message = error_of("2024-01-03,10,11,9,$10.50,100\n")
-    assert message.startswith("AAPL.csv, symbol 'AAPL', line 3 (2024-01-03T00:00:00): close")
+    assert message.startswith(
+        "AAPL.csv, symbol 'AAPL', line 3 (2024-01-03T00:00:00), column 'close': close"
+    )
     assert "'$10.50', not a number" in message
     assert "currency signs" in message
 
@@ -156,7 +162,7 @@ def test_load_parquet_bad_prices_name_file_symbol_and_timestamp() -> None:
     )
     buf = io.BytesIO()
     frame.to_parquet(buf)
-    with pytest.raises(DataError, match=r"^SPY\.parquet, symbol 'SPY', row 1 \(2024-01-03.*nan"):
+    with pytest.raises(DataError, match=r"^SPY\.parquet, symbol 'SPY', row 2 \(2024-01-03.*nan"):
         load_parquet(buf.getvalue(), name="SPY.parquet")
 
 
@@ -199,5 +205,7 @@ def test_load_parquet_boolean_dates_name_row_and_value() -> None:
     )
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
-    with pytest.raises(DataError, match=r"B\.parquet, symbol 'B', row 0: date True is not a date"):
+    with pytest.raises(
+        DataError, match=r"B\.parquet, symbol 'B', row 1, column 'date': date True is not a date"
+    ):
         load_parquet(buf.getvalue(), name="B.parquet")
