@@ -26,7 +26,9 @@ from orchestrator.core.state import StrategyState
 from orchestrator.errors import ConfigError, DataError, OrchestratorError, StrategyError
 
 if TYPE_CHECKING:  # the lazy names of _LAZY below, for type checkers
+    from orchestrator.app.suggest import suggest_weights
     from orchestrator.app.sweep import sweep
+    from orchestrator.app.walkforward import walk_forward
 
 __all__ = [
     "BarWindow",
@@ -50,7 +52,9 @@ __all__ = [
     "check_lookahead",
     "default_strategy_id",
     "snake_name",
+    "suggest_weights",
     "sweep",
+    "walk_forward",
 ]
 
 __version__ = "0.1.0"
@@ -59,7 +63,11 @@ __version__ = "0.1.0"
 # `strategies` in the layers (pyproject.toml's import-linter contract), and some pull heavy
 # libraries (Dask, skfolio), so `import orchestrator` must not load them. Each entry maps a
 # public name to the module that defines it.
-_LAZY: dict[str, str] = {"sweep": "orchestrator.app.sweep"}
+_LAZY: dict[str, str] = {
+    "suggest_weights": "orchestrator.app.suggest",
+    "sweep": "orchestrator.app.sweep",
+    "walk_forward": "orchestrator.app.walkforward",
+}
 
 
 def __getattr__(name: str) -> object:

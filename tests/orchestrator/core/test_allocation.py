@@ -200,3 +200,20 @@ def test_drift_exceeded_band_edges() -> None:
 def test_sleeve_shares_zero_portfolio_gives_zeros() -> None:
     assert sleeve_shares(np.array([50.0, 30.0]), 100.0).tolist() == [0.5, 0.3]
     assert sleeve_shares(np.array([0.0, 0.0]), 0.0).tolist() == [0.0, 0.0]
+
+
+def test_allocation_modules_import_without_skfolio() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, orchestrator, orchestrator.core.rules, orchestrator.app.suggest, "
+        "orchestrator.app.walkforward, orchestrator.core.attribution\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'skfolio', 'sklearn', 'cvxpy', 'scipy'})))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert json.loads(out.stdout) == []
