@@ -287,8 +287,8 @@ class Run:
             price = float(sd.open[bar] if at_open else sd.close[bar])
             acc = st.account
             if entry:
-                e = acc.equity(ti - 1 if at_open else ti)
-                budget = e / self.slots[acc] if fraction is None else e * fraction
+                worth = acc.equity(ti - 1 if at_open else ti)
+                budget = worth / self.slots[acc] if fraction is None else worth * fraction
                 self.enter(acc, st.si, ti, bar, price, budget)
             else:
                 acc.sell(st.si, ti, bar, price, bar - st.positions[st.si].entry_bar)
