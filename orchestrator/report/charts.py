@@ -317,11 +317,16 @@ def capital_figure(result: OrchestratorResult) -> go.Figure:
             bars = pd.DatetimeIndex(value.index).as_unit("ns").asi8
             where = np.searchsorted(bars, times.as_unit("ns").asi8, side="right") - 1
             at = value.to_numpy(dtype=float)[np.clip(where, 0, None)]
+            # One marker per breach episode, at its first bar; the hover says how long it ran.
+            span = breaches["bars"] if "bars" in breaches else pd.Series(1, index=breaches.index)
             text = [
-                plain(f"{sym}: wanted {req:,.0f}, got {ok:,.0f} ({act})")
-                for sym, req, ok, act in zip(
+                plain(
+                    f"{sym}: wanted {req:,.0f}, got {ok:,.0f} ({act})"
+                    + (f", {n:,} bars in a row" if n > 1 else "")
+                )
+                for sym, req, ok, act, n in zip(
                     breaches["symbol"], breaches["requested"], breaches["allowed"],
-                    breaches["action"], strict=True,
+                    breaches["action"], span, strict=True,
                 )
             ]  # fmt: skip
             fig.add_trace(

@@ -260,7 +260,9 @@ def _trades(result: OrchestratorResult, max_trades: int) -> str:
 def _breaches(result: OrchestratorResult) -> str:
     breaches = result.breaches
     return f"<h2>Capital breaches ({len(breaches):,})</h2>" + (
-        _frame_table(breaches)
+        '<p class="note">One row per episode: the consecutive bars on which a strategy retried '
+        "an entry in one symbol that its cash could not pay for in full.</p>"
+        + _frame_table(breaches)
         if len(breaches)
         else '<p class="note">No order ever wanted more capital than its strategy had.</p>'
     )

@@ -103,7 +103,10 @@ def trades_and_breaches(result: OrchestratorResult) -> None:
     with breaches_tab:
         breaches = result.breaches
         if len(breaches):
-            st.caption(f"{len(breaches):,} orders wanted more capital than their strategy had")
+            st.caption(
+                f"{len(breaches):,} episodes of entries that wanted more capital than their "
+                f"strategy had (the consecutive bars of one retried entry count once)"
+            )
             st.dataframe(breaches, hide_index=True, column_config=table_columns(breaches))
         else:
             st.success("No capital breaches: every order fitted its strategy's capital.")
