@@ -26,6 +26,7 @@ tolerance, and the two agree except for decimal differences below a few ulps.
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -40,6 +41,7 @@ __all__ = [
     "mean_order",
     "order",
     "price_vs_mean",
+    "ratio_order",
     "snap",
     "tick_arrays",
 ]
@@ -181,6 +183,37 @@ def price_vs_mean(values: np.ndarray, n: int, mean: np.ndarray | None = None) ->
     ticks = grid[0]
     diff = ticks[n - 1 :] * n - _window_tick_sums(ticks, n)  # |diff| < 2 * n * 2**51 < 2**63
     out[n - 1 :] = _sign_of_ints(diff)
+    return out
+
+
+def ratio_order(values: np.ndarray, lag: int, level: float) -> np.ndarray:
+    """Sign of ``values(t) / values(t - lag) - 1 - level`` per bar (NaN for ``t < lag``), the
+    rate of change against a threshold.
+
+    On the decimal grid, with positive prices, it is decided exactly: ``level`` is read as
+    written (``0.05`` is 1/20, from its shortest repr) and ``now * den`` compares with
+    ``then * (num + den)`` in integers. Otherwise the doubles ``now / then`` and ``1 + level``
+    compare with a tie within ``TIE_ULPS`` ulps.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    if lag < 1:
+        raise ValueError(f"lag must be >= 1; found {lag}")
+    if len(x) <= lag:
+        return out
+    grid = tick_arrays(x)
+    if grid is None or (grid[0] <= 0).any() or not math.isfinite(level):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.concatenate((out[:lag], order(x[lag:] / x[:-lag], np.full(1, 1.0 + level))))
+    ticks = grid[0]
+    ratio = 1 + Fraction(repr(float(level)))
+    num, den = ratio.numerator, ratio.denominator
+    now, then = ticks[lag:], ticks[:-lag]
+    if _fits(int(ticks.max()), max(abs(num), den)):
+        diff = now * den - then * num
+    else:
+        diff = now.astype(object) * den - then.astype(object) * num
+    out[lag:] = _sign_of_ints(diff)
     return out
 
 

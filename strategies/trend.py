@@ -4,7 +4,10 @@ Donchian's channel comparisons are decided on the prices' own precision
 (:mod:`strategies.precision`): when the closes, highs and lows are decimals of at most 8
 places, each price is compared as its decimal (so a close equal to the prior high as written
 is equal, never an ulp above); otherwise a close within 4 ulps of the channel edge is a tie.
-A tie is no breakout and no exit. Momentum compares a ratio with a threshold, not prices.
+A tie is no breakout and no exit. Momentum's rate of change against its threshold is a price
+comparison too (``close(t)`` against ``(1 + threshold) * close(t - lookback)``): on the grid it
+is exact, with the threshold as written (a rise from 10.00 to 10.50 is a ROC of 0.05, equal to
+a threshold of 0.05, which doubles put above it), else a tie within 4 ulps.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 from orchestrator import BarWindow, StrategyState
 from strategies.base import BaseStrategy, SignalStrategy, param
 from strategies.indicators import rolling_max, rolling_min
-from strategies.precision import order, snap
+from strategies.precision import order, ratio_order, snap
 
 __all__ = ["BuyAndHoldStrategy", "DonchianBreakoutStrategy", "MomentumStrategy"]
 
@@ -81,7 +84,7 @@ class MomentumStrategy(SignalStrategy):
     """Time-series momentum on the rate of change ``ROC(t) = close(t) / close(t - lookback) - 1``.
 
     Enter at ``t >= lookback`` when ``ROC(t) > threshold``; exit when ``ROC(t) < threshold``
-    (a position is kept while the ROC equals the threshold).
+    (a position is kept while the ROC equals the threshold, equality at the data's precision).
     """
 
     name = "momentum"
@@ -106,10 +109,5 @@ class MomentumStrategy(SignalStrategy):
 
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         p = self.params
-        close = bars.close
-        n, k = len(close), p.lookback
-        roc = np.full(n, np.nan)
-        if n > k:
-            roc[k:] = close[k:] / close[: n - k] - 1.0
-        with np.errstate(invalid="ignore"):
-            return roc > p.threshold, roc < p.threshold
+        sign = ratio_order(bars.close, p.lookback, p.threshold)
+        return sign > 0.0, sign < 0.0

@@ -13,7 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orchestrator import BarWindow
-from strategies import BollingerReversionStrategy, DonchianBreakoutStrategy, SmaCrossoverStrategy
+from strategies import (
+    BollingerReversionStrategy,
+    DonchianBreakoutStrategy,
+    MomentumStrategy,
+    SmaCrossoverStrategy,
+)
 from strategies.indicators import sma
 from strategies.precision import (
     TIE_ULPS,
@@ -200,5 +205,6 @@ def test_builtins_prices_scaled_by_power_of_ten_same_signals(
         DonchianBreakoutStrategy(entry=3, exit=2),
         BollingerReversionStrategy(period=2, k=1.0),
         BollingerReversionStrategy(period=4, k=0.5),
+        MomentumStrategy(lookback=2, threshold=0.1),
     ):
         assert _signals(strategy, original, window) == _signals(strategy, scaled, window)

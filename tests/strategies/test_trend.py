@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from strategies import BuyAndHoldStrategy, DonchianBreakoutStrategy, MomentumStrategy
 
@@ -99,3 +103,44 @@ def test_momentum_roc_equal_to_threshold_keeps_position(frame, trades_of) -> Non
     # Enter at t=3 (ROC 0.5); at t=5 ROC is exactly 0 (= threshold): hold; exit at t=6.
     closes = [2, 2, 2, 3, 3, 2, 1, 1]
     assert trades_of(MomentumStrategy(lookback=3), {"X": frame(closes)}) == [("X", 3, 6)]
+
+
+def test_momentum_roc_equal_to_threshold_as_written_neither_enters_nor_exits(frame, window) -> None:
+    # 10.00 -> 10.50 is a ROC of exactly 0.05, and 10.00 -> 11.50 of exactly 0.15: equal to
+    # the thresholds. As doubles 10.5 / 10 - 1 is above 0.05 and 11.5 / 10 - 1 below 0.15.
+    assert 10.5 / 10 - 1 > 0.05, "the trap: as doubles the ROC beats the threshold"
+    assert 11.5 / 10 - 1 < 0.15, "the trap: as doubles the ROC falls short of it"
+    enter, exit_ = MomentumStrategy(lookback=1, threshold=0.05).signals(
+        window(frame([10.0, 10.5, 11.2]))
+    )
+    assert enter.tolist() == [False, False, True]
+    assert not exit_.any()
+    enter, exit_ = MomentumStrategy(lookback=2, threshold=0.15).signals(
+        window(frame([10.0, 10.0, 11.5, 11.5, 12.0]))
+    )
+    assert not enter.any()
+    assert exit_.tolist() == [False, False, False, False, True]  # 12 / 11.5 - 1 < 0.15
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    ticks=st.lists(st.integers(1, 40), min_size=1, max_size=40),
+    lookback=st.integers(1, 5),
+    threshold=st.sampled_from([0.0, 0.05, 0.1, 0.15, 0.25, 0.5, -0.2, 1.0]),
+    places=st.integers(0, 4),
+)
+def test_momentum_decimal_prices_equal_exact_reference(
+    frame, window, ticks: list[int], lookback: int, threshold: float, places: int
+) -> None:
+    closes = np.array(ticks) / 10.0**places
+    enter, exit_ = MomentumStrategy(lookback=lookback, threshold=threshold).signals(
+        window(frame(closes))
+    )
+    level = Fraction(repr(threshold))
+    roc = [None] * min(lookback, len(ticks)) + [
+        Fraction(ticks[t], ticks[t - lookback]) - 1 for t in range(lookback, len(ticks))
+    ]
+    assert enter.tolist() == [r is not None and r > level for r in roc]
+    assert exit_.tolist() == [r is not None and r < level for r in roc]
