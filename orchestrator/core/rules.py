@@ -3,8 +3,8 @@
 Rules (names as in :data:`orchestrator.core.allocation.RULES`):
 
 - ``fixed``: the sliders, unchanged;
-- ``equal``: ``total / n`` each (skfolio ``EqualWeighted``);
-- ``inverse_volatility``: ``w_i ∝ 1 / σ_i`` (``InverseVolatility``);
+- ``equal``: ``total / n`` each (as skfolio ``EqualWeighted``);
+- ``inverse_volatility``: ``w_i ∝ 1 / σ_i`` (as ``InverseVolatility``);
 - ``risk_parity``: equal risk contribution, ``w_i (Σw)_i`` the same for every sleeve
   (``RiskBudgeting`` with equal budgets, variance);
 - ``min_variance``: ``min w'Σw`` (``MeanRisk``, minimise risk, variance);
@@ -19,6 +19,10 @@ inverse volatility) are fitted to the bounds by :func:`fit_to_bounds`, which sca
 by one factor and clips, so the unclipped ones keep their proportions.
 
 skfolio is imported inside the functions that need it, so ``import orchestrator`` stays light.
+``equal`` and ``inverse_volatility`` are closed forms, computed here with numpy (the tests
+check them against skfolio's ``EqualWeighted`` and ``InverseVolatility``): they need no
+optimiser, and skipping skfolio spares a dashboard or a run using them skfolio's import (about
+4 s on the reference machine) and its input validation (about 1 ms per rebalance).
 
 Interface for the engine loop, at a rebalance at bar ``t`` with ``R`` the ``bars x sleeves``
 array of the sleeves' time-weighted returns (de-funded bars filled from the nominal stream, see
@@ -121,21 +125,15 @@ def fit_to_bounds(raw: np.ndarray, total: float, lo: float, hi: float) -> np.nda
 
 
 def _estimator(rule: str, lo: float, hi: float, risk_free_rate: float) -> Any:
-    """The skfolio estimator of a rule, for weights summing to 1 within ``[lo, hi]``."""
+    """The skfolio estimator of an optimising rule, for weights summing to 1 in ``[lo, hi]``."""
     from skfolio import RiskMeasure
     from skfolio.optimization import (
-        EqualWeighted,
         HierarchicalRiskParity,
-        InverseVolatility,
         MeanRisk,
         ObjectiveFunction,
         RiskBudgeting,
     )
 
-    if rule == "equal":
-        return EqualWeighted()
-    if rule == "inverse_volatility":
-        return InverseVolatility()
     bounds = {"min_weights": lo, "max_weights": hi}
     if rule == "risk_parity":
         return RiskBudgeting(risk_measure=RiskMeasure.VARIANCE, **bounds)
@@ -217,7 +215,13 @@ def compute_weights(
                 f"{label} had no variance in the window (flat: out of the market), so risk "
                 f"cannot be compared"
             )
-    unit = _fit(_estimator(rule, lo, hi, risk_free_rate), x)
+    if rule == "equal":
+        unit = np.full(n, 1.0 / n)
+    elif rule == "inverse_volatility":
+        inverse = 1.0 / x.std(axis=0, ddof=1)
+        unit = inverse / inverse.sum()
+    else:
+        unit = _fit(_estimator(rule, lo, hi, risk_free_rate), x)
     return total * fit_to_bounds(unit, 1.0, lo, hi)
 
 

@@ -61,11 +61,15 @@ def test_compute_weights_risk_parity_uncorrelated_proportional_to_inverse_vol() 
     assert contributions[0] == pytest.approx(contributions[1], rel=1e-3)
 
 
-@pytest.mark.parametrize("rule", ["risk_parity", "min_variance", "max_sharpe", "hrp"])
+@pytest.mark.parametrize(
+    "rule", ["equal", "inverse_volatility", "risk_parity", "min_variance", "max_sharpe", "hrp"]
+)
 def test_compute_weights_matches_skfolio_called_directly(rule: str) -> None:
     from skfolio import RiskMeasure
     from skfolio.optimization import (
+        EqualWeighted,
         HierarchicalRiskParity,
+        InverseVolatility,
         MeanRisk,
         ObjectiveFunction,
         RiskBudgeting,
@@ -73,6 +77,8 @@ def test_compute_weights_matches_skfolio_called_directly(rule: str) -> None:
 
     x = _returns(seed=3)
     direct = {
+        "equal": EqualWeighted(),
+        "inverse_volatility": InverseVolatility(),
         "risk_parity": RiskBudgeting(risk_measure=RiskMeasure.VARIANCE),
         "min_variance": MeanRisk(objective_function=ObjectiveFunction.MINIMIZE_RISK),
         "max_sharpe": MeanRisk(objective_function=ObjectiveFunction.MAXIMIZE_RATIO),
