@@ -20,7 +20,6 @@ import sys
 import time
 
 import numpy as np
-
 from _common import best_of, machine
 
 RULES = ("equal", "inverse_volatility", "risk_parity", "min_variance", "max_sharpe", "hrp")
