@@ -135,10 +135,10 @@ def metric_spread(table: pd.DataFrame, metric: str) -> MetricSpread:
     nan = math.nan
     if not len(ok):
         return MetricSpread(column, 0, len(values), nan, nan, nan, nan, nan, nan, nan)
-    q = np.quantile(ok, [0.0, 0.25, 0.5, 0.75, 1.0])
+    low, q25, mid, q75, high = (float(x) for x in np.quantile(ok, [0.0, 0.25, 0.5, 0.75, 1.0]))
     std = float(ok.std(ddof=1)) if len(ok) > 1 else nan
     return MetricSpread(
-        column, len(ok), len(values) - len(ok), *map(float, q), float(ok.mean()), std
+        column, len(ok), len(values) - len(ok), low, q25, mid, q75, high, float(ok.mean()), std
     )
 
 
