@@ -18,8 +18,10 @@ import argparse
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 from _common import best_of, machine
 
 RULES = ("equal", "inverse_volatility", "risk_parity", "min_variance", "max_sharpe", "hrp")
@@ -51,7 +53,7 @@ def main() -> None:
     data = load_demo(start="2021-01-01" if args.quick else None)
     weight = 1.0 / len(REGISTRY)
 
-    def setup() -> object:
+    def setup() -> Callable[[], object]:
         strategies = [(cls(), weight) for cls in REGISTRY.values()]
         orch = StrategyOrchestrator(strategies, 100_000, None)
         return lambda: orch.run(data)
@@ -70,13 +72,15 @@ def main() -> None:
     returns = strategy_returns(result).to_numpy()
     full = np.vstack([np.zeros((1, returns.shape[1])), returns])  # row 0: no return
     lookback = 126
-    due = schedule_indices(result.portfolio_equity.index, Rebalance(schedule="monthly"))
+    due = schedule_indices(
+        pd.DatetimeIndex(result.portfolio_equity.index), Rebalance(schedule="monthly")
+    )
     fixed = np.full(returns.shape[1], weight)
     print(f"monthly rebalances: {len(due)} (lookback {lookback} bars, {returns.shape[1]} sleeves)")
     for rule in RULES:
         warnings: list[str] = []
 
-        def setup_rule(rule: str = rule, warnings: list[str] = warnings) -> object:
+        def setup_rule(rule: str = rule, warnings: list[str] = warnings) -> Callable[[], None]:
             def run() -> None:
                 previous = fixed
                 warnings.clear()
