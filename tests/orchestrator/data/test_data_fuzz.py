@@ -28,6 +28,10 @@ def valid_or_data_error(load: Callable[[], dict[str, pd.DataFrame]], name: str) 
         problem = None
     if problem is not None:
         assert problem.startswith(name), problem
+        # Readable: short whatever the cells held, and a plain description before parser text.
+        assert len(problem) < 700, problem
+        head = problem.split("said:")[0]
+        assert "Error" not in head.replace("DataError", ""), problem
         return
     assert frames
     for symbol, frame in frames.items():
@@ -70,6 +74,11 @@ CELLS = st.one_of(
     st.sampled_from(["AAPL", "msft", "000001", "2024-01-02", "01/02/2024", "13/02/2024"]),
     st.sampled_from(["20240102", "1704153600", "1704153600000", "99999999", "1e12"]),
     st.text(max_size=8),
+    # Hostile cells (issue 9): too large for a float, tiny prices, long cells, Unicode spaces,
+    # tickers that look missing, zoned and naive times side by side.
+    st.sampled_from(["9" * 400, "1e-310", "1e300", "1.5\u00a0", "2\u202f", "x" * 300]),
+    st.sampled_from(["NA", "None", "NaN", "null", "#N/A", "2024-01-02T10:00Z"]),
+    st.sampled_from(["2024-01-02 10:00+01:00", "2024-01-03 10:00", "\u2212" + "5"]),
 )
 SEPARATORS = st.sampled_from([",", ";", "\t"])
 
@@ -112,6 +121,27 @@ def test_load_csv_structured_fuzz_gives_frames_or_data_error(text: str) -> None:
     valid_or_data_error(
         lambda: load_csv(text.encode("utf-8", "surrogatepass"), name="S.csv"), "S.csv"
     )
+
+
+ENCODINGS = st.sampled_from(["utf-16", "utf-16-le", "utf-32", "latin-1", "cp1252", "utf-8-sig"])
+
+
+@FUZZ
+@given(csv_texts(), ENCODINGS)
+def test_load_csv_other_encodings_give_frames_or_data_error(text: str, encoding: str) -> None:
+    content = text.encode(encoding, "replace")
+    valid_or_data_error(lambda: load_csv(content, name="E.csv"), "E.csv")
+
+
+@FUZZ
+@given(csv_texts(), st.integers(1, 6))
+def test_load_csv_row_cap_gives_frames_within_cap_or_data_error(text: str, cap: int) -> None:
+    def load() -> dict[str, pd.DataFrame]:
+        frames = load_csv(text.encode("utf-8", "surrogatepass"), name="M.csv", max_rows=cap)
+        assert sum(len(f) for f in frames.values()) <= cap
+        return frames
+
+    valid_or_data_error(load, "M.csv")
 
 
 @st.composite
