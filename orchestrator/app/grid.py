@@ -25,11 +25,12 @@ rule and the fix, before any work is sent.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
+from orchestrator.app.simplex import WEIGHTS_KEYS, grid_number, simplex_points
 from orchestrator.core.protocol import unique_ids
 from orchestrator.errors import ConfigError, did_you_mean
 
@@ -50,7 +51,6 @@ ALIASES = {
 # RunSpec fields a sweep cannot vary: they change the data or the strategies themselves.
 _NOT_SWEPT = ("strategies", "data", "symbols", "plugin_dir")
 _RANGE_KEYS = ("start", "stop", "step")
-_WEIGHTS_KEYS = ("step", "min", "total", "strategies")
 #: Most values one axis may have (a range or a simplex), so a typo cannot enumerate billions.
 MAX_AXIS_VALUES = 100_000
 
@@ -252,20 +252,6 @@ def _numeric(current: Any) -> bool:
     return isinstance(current, int | float) and not isinstance(current, bool)
 
 
-def _decimal(value: Any, key: str, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise ConfigError(f"sweep grid key {key!r}: {what} must be a number; found {value!r}")
-    try:
-        out = Decimal(str(value))
-    except InvalidOperation:
-        raise ConfigError(
-            f"sweep grid key {key!r}: {what} must be a number; found {value!r}"
-        ) from None
-    if not out.is_finite():
-        raise ConfigError(f"sweep grid key {key!r}: {what} must be finite; found {value!r}")
-    return out
-
-
 def _values(key: str, value: Any, rangeable: bool, declared: Any = None) -> list[Value]:
     """The values a grid entry lists: a list, one value, or an inclusive range."""
     if isinstance(value, Mapping):
@@ -294,7 +280,7 @@ def _range(key: str, table: Mapping[str, Any], declared: Any) -> list[Value]:
             f"sweep grid key {key!r}: the range needs {', '.join(missing)} "
             "(e.g. { start = 10, stop = 50, step = 10 }, stop included)"
         )
-    start, stop, step = (_decimal(table[k], key, k) for k in _RANGE_KEYS)
+    start, stop, step = (grid_number(table[k], key, k) for k in _RANGE_KEYS)
     if step <= 0:
         raise ConfigError(f"sweep grid key {key!r}: step must be > 0; found {table['step']!r}")
     if stop < start:
@@ -344,7 +330,7 @@ def _run_value(spec: RunSpec, name: str, value: Any, key: str) -> Value:
 
 
 def _weight(value: Any, key: str) -> Decimal:
-    w = _decimal(value, key, "a weight")
+    w = grid_number(value, key, "a weight")
     if not 0 <= w <= 1:
         raise ConfigError(f"sweep grid key {key!r}: a weight must be between 0 and 1; found {w}")
     return w
@@ -394,16 +380,11 @@ def _simplex(spec: RunSpec, ids: Sequence[str], table: Any) -> Axis:
             f"sweep grid key 'weights' must be a table like {{ step = 0.1 }}; found {table!r}"
         )
     for k in table:
-        if k not in _WEIGHTS_KEYS:
+        if k not in WEIGHTS_KEYS:
             raise ConfigError(
-                f"sweep grid key 'weights': unknown option {k!r}{did_you_mean(k, _WEIGHTS_KEYS)} "
-                f"(options: {', '.join(_WEIGHTS_KEYS)})"
+                f"sweep grid key 'weights': unknown option {k!r}{did_you_mean(k, WEIGHTS_KEYS)} "
+                f"(options: {', '.join(WEIGHTS_KEYS)})"
             )
-    if "step" not in table:
-        raise ConfigError("sweep grid key 'weights' needs a step, e.g. { step = 0.1 }")
-    step = _decimal(table["step"], key, "step")
-    if not 0 < step <= 1:
-        raise ConfigError(f"sweep grid key 'weights': step must be in (0, 1]; found {step}")
     chosen = table.get("strategies", list(ids))
     if not isinstance(chosen, list) or not chosen or not all(isinstance(c, str) for c in chosen):
         raise ConfigError(
@@ -415,67 +396,13 @@ def _simplex(spec: RunSpec, ids: Sequence[str], table: Any) -> Axis:
     fixed = sum(
         (Decimal(s.weight) for i, s in enumerate(spec.strategies) if i not in members), Decimal(0)
     )
-    budget = Decimal(1) - fixed
-    low = _decimal(table.get("min", 0), key, "min")
-    total = _decimal(table["total"], key, "total") if "total" in table else None
-    if total is not None and not 0 <= total <= budget:
-        raise ConfigError(
-            f"sweep grid key 'weights': total {total} must be between 0 and {budget} (1.0 less "
-            "the fixed weights of the strategies not in the grid)"
-        )
-    if low < 0 or low % step != 0:
-        raise ConfigError(
-            f"sweep grid key 'weights': min {low} must be >= 0 and a multiple of step {step}"
-        )
-    most = int((total if total is not None else budget) / step)
-    exact = int(total / step) if total is not None else None
-    if total is not None and exact is not None and exact * step != total:
-        raise ConfigError(f"sweep grid key 'weights': total {total} is not a multiple of {step}")
-    first = int(low / step)
-    count = _count(len(members), first, most, exact)
-    if count == 0:
-        raise ConfigError(
-            f"sweep grid key 'weights': no weights of step {step} with min {low} fit a total "
-            f"of at most {budget}; lower min or step"
-        )
-    if count > MAX_AXIS_VALUES:
-        raise ConfigError(
-            f"sweep grid key 'weights': {count:,} sets of weights, more than "
-            f"{MAX_AXIS_VALUES:,}; use a larger step"
-        )
-    points = tuple(
-        tuple(float(n * step) for n in units)
-        for units in _compositions(len(members), first, most, exact)
-    )
+    points = simplex_points(table, len(members), Decimal(1) - fixed, MAX_AXIS_VALUES)
     return Axis(
         key,
         tuple(f"{ids[i]}.weight" for i in members),
         tuple(Target("weight", "weight", i) for i in members),
         points,
     )
-
-
-def _count(k: int, low: int, most: int, exact: int | None) -> int:
-    """How many k-tuples of ints >= low sum to at most ``most`` (or exactly ``exact``)."""
-    room = (exact if exact is not None else most) - k * low
-    if room < 0:
-        return 0
-    # Stars and bars: k parts summing to exactly `room` (a slack part makes it "at most").
-    return math.comb(room + k - 1, k - 1) if exact is not None else math.comb(room + k, k)
-
-
-def _compositions(k: int, low: int, most: int, exact: int | None) -> Iterator[tuple[int, ...]]:
-    """The k-tuples :func:`_count` counts, first entry slowest, in increasing order."""
-    if k == 1:
-        top = most if exact is None else exact
-        lo = low if exact is None else max(low, exact)
-        yield from ((n,) for n in range(lo, top + 1))
-        return
-    for n in range(low, most - (k - 1) * low + 1):
-        rest = None if exact is None else exact - n
-        if rest is not None and rest < (k - 1) * low:
-            break
-        yield from ((n, *tail) for tail in _compositions(k - 1, low, most - n, rest))
 
 
 def _classes(spec: RunSpec) -> list[type | None]:
