@@ -14,6 +14,10 @@ Exports (what ``orchestrator run --out DIR`` writes and the dashboard offers, se
   configuration used.
 
 The ``*_csv``/``*_json`` functions return the file contents; ``write_*`` put them on disk.
+Every text cell of a CSV (strategy ids, labels, symbols, also in headers) that a spreadsheet
+would take for a formula, one starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+return, is written with a leading apostrophe (:func:`spreadsheet_safe`, as OWASP advises);
+numbers stay numbers.
 Labels and number formats come from :mod:`orchestrator.report.comparison`: results hold fractions
 and floats.
 """
@@ -55,6 +59,7 @@ __all__ = [
     "html_report",
     "result_json",
     "select_trades",
+    "spreadsheet_safe",
     "tidy",
     "trade_counts",
     "trades_csv",
@@ -181,9 +186,41 @@ def select_trades(
 MAX_HTML_TRADES = 2000
 
 
+# What makes a spreadsheet read a cell as a formula (or hide what starts one).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A text cell a spreadsheet would run as a formula, with a leading apostrophe so it shows
+    as text; any other value (numbers, dates, harmless text) as it is."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _safe_labels(labels: pd.Index) -> pd.Index:
+    if isinstance(labels, pd.MultiIndex) or not (
+        pd.api.types.is_object_dtype(labels) or pd.api.types.is_string_dtype(labels)
+    ):
+        return labels
+    return labels.map(spreadsheet_safe)
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with every text cell, column name and index label made spreadsheet-safe."""
+    out = frame.copy(deep=False)
+    for i in range(frame.shape[1]):
+        values = frame.iloc[:, i]
+        if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
+            out.isetitem(i, values.map(spreadsheet_safe))
+    out.columns = _safe_labels(frame.columns)
+    out.index = _safe_labels(frame.index)
+    return out
+
+
 def _csv(frame: pd.DataFrame, *, index: bool) -> str:
     buffer = io.StringIO()
-    frame.to_csv(buffer, index=index, lineterminator="\n")
+    _safe(frame).to_csv(buffer, index=index, lineterminator="\n")
     return buffer.getvalue()
 
 
