@@ -240,14 +240,15 @@ def _connect(
         return
     count = workers if workers is not None else (os.cpu_count() or 1)
     _check_count("workers", count)
-    cluster = LocalCluster(
-        n_workers=count,
-        threads_per_worker=1,  # the engine is pure Python: one run per process at a time
-        processes=True,
-        memory_limit=memory_limit if memory_limit is not None else "auto",
-        dashboard_address=":0",  # a free port: several clusters may run side by side
-        silence_logs=logging.ERROR,
-    )
+    with _workers_ignore_ctrl_c():
+        cluster = LocalCluster(
+            n_workers=count,
+            threads_per_worker=1,  # the engine is pure Python: one run per process at a time
+            processes=True,
+            memory_limit=memory_limit if memory_limit is not None else "auto",
+            dashboard_address=":0",  # a free port: several clusters may run side by side
+            silence_logs=logging.ERROR,
+        )
     try:
         local = Client(cluster, set_as_default=False)
         try:
@@ -256,6 +257,28 @@ def _connect(
             local.close(timeout=10)
     finally:
         cluster.close(timeout=10)
+
+
+@contextlib.contextmanager
+def _workers_ignore_ctrl_c() -> Iterator[None]:
+    """Ignore SIGINT while the local worker processes start, so that they inherit "ignore".
+
+    Ctrl-C in a terminal reaches the whole process group; this process handles it (cancels,
+    keeps the finished rows, closes the cluster), and the workers, which would otherwise each
+    print a KeyboardInterrupt traceback, are stopped by the cluster's close. A Ctrl-C during
+    the few seconds of start-up is therefore not seen; the next one is.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers belong to the main thread; nothing to change elsewhere
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def batch_size(count: int, workers: int) -> int:
