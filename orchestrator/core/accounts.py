@@ -20,7 +20,7 @@ import pandas as pd
 from orchestrator.core.execution import CostModel
 from orchestrator.core.market import SymbolData
 from orchestrator.core.models import MONEY_EPS, CapitalBreach, StrategyAllocation, Trade
-from orchestrator.core.results import frame_from_columns
+from orchestrator.core.results import empty_frame, frame_from_columns
 from orchestrator.core.state import Clock, StrategyState
 
 # Clock and StrategyState live in orchestrator.core.state; re-exported for older imports.
@@ -228,6 +228,8 @@ class Account:
         when ``bars_held`` gives each open position's bars held."""
         rows = self.trade_rows + (self.open_rows(bars_held) if bars_held is not None else [])
         n = len(rows)
+        if not n:
+            return empty_frame("trades")
         cols = list(zip(*rows, strict=True)) if rows else [()] * len(_TRADE_FIELDS)
         raw = dict(zip(_TRADE_FIELDS, cols, strict=True))
         names = np.array([sd.symbol for sd in self.symbols] or [""], dtype=object)
@@ -255,6 +257,8 @@ class Account:
         """The breach episodes as one frame (columns of :class:`CapitalBreach`), in time order."""
         eps = self.episodes
         n = len(eps)
+        if not n:
+            return empty_frame("breaches")
         si = np.fromiter((int(e[2]) for e in eps), np.int64, n)
         first = np.fromiter((int(e[0]) for e in eps), np.int64, n)
         last = np.fromiter((int(e[1]) for e in eps), np.int64, n)

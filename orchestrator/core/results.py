@@ -30,6 +30,7 @@ __all__ = [
     "OrchestratorResult",
     "StrategyResult",
     "breaches_frame",
+    "empty_frame",
     "frame_from_columns",
     "trades_frame",
 ]
@@ -61,11 +62,11 @@ def frame_from_columns(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """Build a trades or breaches table from whole columns (numpy arrays of the final dtypes:
     datetime64[ns], int64, bool, float64, object), typed as :func:`trades_frame` and
     :func:`breaches_frame` type theirs: the engine's column-wise path, with no per-row work."""
-    frame = pd.DataFrame(dict(columns), copy=False)
-    for col in _STR_COLUMNS.intersection(frame.columns):
-        if frame[col].dtype != object:  # pandas 3 infers its string dtype: keep object
-            frame[col] = frame[col].astype(object)
-    return frame
+    data: dict[str, Any] = dict(columns)
+    for col in _STR_COLUMNS.intersection(data):
+        # An explicit object Series: pandas 3 would otherwise infer its string dtype.
+        data[col] = pd.Series(data[col], dtype=object, copy=False)
+    return pd.DataFrame(data, copy=False)
 
 
 def _typed_frame(items: Iterable[Any], columns: list[str]) -> pd.DataFrame:
@@ -73,6 +74,17 @@ def _typed_frame(items: Iterable[Any], columns: list[str]) -> pd.DataFrame:
     rows = list(items)
     data = {c: [r[c] if isinstance(r, Mapping) else getattr(r, c) for r in rows] for c in columns}
     return _retype(pd.DataFrame(data, columns=columns))
+
+
+_EMPTY: dict[str, pd.DataFrame] = {}
+
+
+def empty_frame(kind: str) -> pd.DataFrame:
+    """An empty trades (``kind="trades"``) or breaches table with every column typed: a copy
+    of one built once, so that results for many sleeves pay no construction cost for it."""
+    if kind not in _EMPTY:
+        _EMPTY[kind] = trades_frame([]) if kind == "trades" else breaches_frame([])
+    return _EMPTY[kind].copy()
 
 
 def trades_frame(trades: Iterable[Trade | Mapping[str, Any]]) -> pd.DataFrame:
