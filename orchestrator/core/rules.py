@@ -96,9 +96,12 @@ def fit_to_bounds(raw: np.ndarray, total: float, lo: float, hi: float) -> np.nda
     """Return ``w = clip(c * raw, lo, hi)`` with the one ``c >= 0`` that makes ``sum(w) = total``.
 
     ``raw`` holds non-negative scores (weights of any scale); all-zero scores count as equal.
-    The bounds must be feasible (``n * lo <= total <= n * hi``, see ``check_bounds``). The
-    sum is monotone in ``c``, so bisection finds it; the last rounding residue goes to the
-    weights strictly inside the bounds.
+    The bounds must be feasible (``n * lo <= total <= n * hi``, see ``check_bounds``). The sum
+    ``g(c)`` is piecewise linear and non-decreasing in ``c``, with kinks where a weight reaches
+    a bound (``c = lo / raw_i`` or ``hi / raw_i``), so ``c`` is found exactly between two kinks.
+    If even ``c = inf`` falls short (zero scores held at ``lo``), the zero-score sleeves share
+    what is left equally. Scores already within the bounds and summing to ``total`` come back
+    unchanged.
     """
     scores = np.clip(np.asarray(raw, dtype=np.float64), 0.0, None)
     n = len(scores)
@@ -108,20 +111,28 @@ def fit_to_bounds(raw: np.ndarray, total: float, lo: float, hi: float) -> np.nda
         return np.full(n, lo)
     if total >= n * hi - 1e-15:
         return np.full(n, hi)
-    low_c, high_c = 0.0, 1.0
-    while np.clip(high_c * scores, lo, hi).sum() < total:
-        high_c *= 2.0
-    for _ in range(200):
-        mid = 0.5 * (low_c + high_c)
-        if np.clip(mid * scores, lo, hi).sum() < total:
-            low_c = mid
-        else:
-            high_c = mid
-    weights = np.clip(high_c * scores, lo, hi)
+    if abs(scores.sum() - total) <= 1e-12 and scores.min() >= lo and scores.max() <= hi:
+        return scores
+    scores = scores / scores.max()
+    scores[scores < 1e-12] = 0.0  # so that no kink overflows
+    pos = scores > 0
+    kinks = np.unique(np.concatenate(([0.0], lo / scores[pos], hi / scores[pos])))
+    sums = np.clip(np.outer(kinks, scores), lo, hi).sum(axis=1)
+    k = int(np.searchsorted(sums, total))
+    if k >= len(kinks):  # the positive scores all at hi and still short: fill the zero ones
+        filled = np.where(pos, hi, lo).astype(np.float64)
+        filled[~pos] += (total - filled.sum()) / int((~pos).sum())
+        return np.asarray(np.clip(filled, lo, hi), dtype=np.float64)
+    if k == 0 or sums[k] == sums[k - 1]:
+        c = kinks[k]
+    else:
+        share = (total - sums[k - 1]) / (sums[k] - sums[k - 1])
+        c = kinks[k - 1] + share * (kinks[k] - kinks[k - 1])
+    weights = np.clip(c * scores, lo, hi)
     free = (weights > lo) & (weights < hi)
-    if free.any():
+    if free.any():  # float rounding residue, far below a cent per unit of capital
         weights[free] += (total - weights.sum()) / int(free.sum())
-    return np.clip(weights, lo, hi)
+    return np.asarray(np.clip(weights, lo, hi), dtype=np.float64)
 
 
 def _estimator(rule: str, lo: float, hi: float, risk_free_rate: float) -> Any:

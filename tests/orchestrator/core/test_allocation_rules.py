@@ -211,6 +211,29 @@ def test_fit_to_bounds_hand_computed() -> None:
     assert fit_to_bounds(np.zeros(4), 0.8, 0.0, 1.0) == pytest.approx([0.2] * 4)
 
 
+def test_fit_to_bounds_zero_scores_filled_when_the_others_are_capped() -> None:
+    # Scaling cannot reach 1.0 when sleeve 2 scores 0 and sleeve 1 is capped at 0.6.
+    assert fit_to_bounds(np.array([1.0, 0.0]), 1.0, 0.0, 0.6) == pytest.approx([0.6, 0.4])
+
+
+@given(
+    scores=st.lists(st.floats(0.0, 10.0), min_size=1, max_size=8),
+    total=st.floats(0.0, 1.0),
+    lo_share=st.floats(0.0, 1.0),
+    hi_share=st.floats(0.0, 1.0),
+)
+def test_fit_to_bounds_sum_and_bounds_hold(
+    scores: list[float], total: float, lo_share: float, hi_share: float
+) -> None:
+    n = len(scores)
+    lo = lo_share * total / n
+    hi = total / n + hi_share * (1.0 - total / n)
+    w = fit_to_bounds(np.array(scores), total, lo, hi)
+    assert w.sum() == pytest.approx(total, abs=1e-9)
+    assert np.all(w >= lo - 1e-12)
+    assert np.all(w <= hi + 1e-12)
+
+
 def test_trailing_window_uses_only_returns_before_t() -> None:
     r = np.arange(20.0).reshape(10, 2)
     assert trailing_window(r, 3, 3) is None  # rows 0..2: row 0 is no return
