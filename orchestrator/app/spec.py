@@ -44,7 +44,6 @@ TOML shape::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
@@ -66,7 +65,7 @@ from orchestrator.app.checks import (
     weight_text,
 )
 from orchestrator.app.codec import MAX_STRATEGIES, SECTIONS, ParamValue, parse_value
-from orchestrator.core.models import OrchestratorConfig, to_decimal
+from orchestrator.core.models import OrchestratorConfig, to_capital
 from orchestrator.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -202,9 +201,9 @@ class RunSpec:
                 object.__setattr__(self, name, iso_date(value, name))
         if self.start and self.end and self.start > self.end:
             raise ConfigError(f"start {self.start} is after end {self.end}")
-        capital = float(to_decimal(self.initial_capital, "initial_capital"))
-        if not capital > 0 or not math.isfinite(capital):
-            raise ConfigError(f"initial_capital must be > 0; found {self.initial_capital!r}")
+        # The engine's one capital rule (1 to 1e12), checked here so a link or a file fails
+        # when it is read, before anything loads or runs.
+        capital = float(to_capital(self.initial_capital, "initial_capital"))
         object.__setattr__(self, "initial_capital", capital)
         self.config()  # validates the execution and cost options
 

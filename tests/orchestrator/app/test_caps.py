@@ -160,3 +160,33 @@ def test_toml_date_and_string_accepted_integer_rejected() -> None:
     assert text.start == "2014-01-01"
     with pytest.raises(ConfigError, match="found 20140101 of type int"):
         RunSpec.from_dict(tomllib.loads(base + "start = 20140101\n"))
+
+
+# ---- capital (issue 9 item 1): the engine's bounds, checked when a link or file is read -------
+
+
+@pytest.mark.parametrize("capital", ["1e308", "1e13", "0.5", "0", "-5", "nan", "inf"])
+def test_runspec_capital_outside_bounds_is_config_error(capital: str) -> None:
+    with pytest.raises(ConfigError, match="initial_capital must be"):
+        RunSpec(initial_capital=capital)  # type: ignore[arg-type]
+
+
+def test_runspec_capital_at_bounds_accepted() -> None:
+    assert RunSpec(initial_capital=1).initial_capital == 1.0
+    assert RunSpec(initial_capital="1e12").initial_capital == 1e12
+
+
+def test_link_with_capital_1e308_is_refused_before_anything_runs() -> None:
+    query = {"capital": "1e308", "fractional": "true", "symbols": "AAPL", "s1": "buy_and_hold;w=1"}
+    with pytest.raises(ConfigError, match=r"initial_capital must be at most 1,000,000,000,000"):
+        RunSpec.from_query(query)
+    spec, messages = spec_from_link(query, SPECS)
+    assert spec == DEFAULT_SPEC
+    assert "at most 1,000,000,000,000" in messages[0]
+
+
+def test_toml_capital_1e308_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "rich.toml"
+    path.write_text("[portfolio]\ninitial_capital = 1e308\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"rich\.toml: initial_capital must be at most"):
+        RunSpec.from_toml(path)

@@ -97,9 +97,9 @@ def test_run_toml_date_value_runs_over_that_range(
 
 @pytest.mark.parametrize("value", ["", " ", ",", " , "])
 def test_run_empty_symbols_option_is_a_usage_error(
-    value: str, capsys: pytest.CaptureFixture[str]
+    value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, _, err = _run(capsys, "run", "--symbols", value)
+    status, _, err = _run(capsys, "run", _write(tmp_path, _BASE), "--symbols", value)
     assert status == 2
     line = _error_line(err)
     assert "--symbols" in line
@@ -132,3 +132,15 @@ def test_export_config_query_beyond_the_strategy_cap_exits_2(
     status, _, err = _run(capsys, "export-config", "--query", link)
     assert status == 2
     assert "the link names 21 strategies; expected at most 20" in _error_line(err)
+
+
+def test_run_capital_1e308_in_toml_or_option_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = _write(tmp_path, _BASE + "\n[portfolio]\ninitial_capital = 1e308\n")
+    status, _, err = _run(capsys, "run", path)
+    assert status == 2
+    assert "initial_capital must be at most 1,000,000,000,000" in _error_line(err)
+    status, _, err = _run(capsys, "run", _write(tmp_path, _BASE), "--capital", "1e308")
+    assert status == 2
+    assert "initial_capital must be at most" in _error_line(err)
