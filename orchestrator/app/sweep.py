@@ -222,7 +222,8 @@ def _connect(
     dist = _distributed()
     Client, LocalCluster = dist.Client, dist.LocalCluster  # noqa: N806
 
-    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    # The environment names a cluster for when the caller asks for none in particular.
+    address = scheduler or (os.environ.get(SCHEDULER_ENV) if workers is None else None) or None
     if address is not None:
         where = "scheduler" if scheduler else f"${SCHEDULER_ENV}"
         try:
@@ -329,10 +330,13 @@ def sweep(
 
     ``data`` are already loaded frames (default: the spec's data, loaded once here).
     ``client`` (a ``distributed.Client``), ``scheduler`` (``"tcp://host:8786"``) or the
-    ``ORCHESTRATOR_DASK_SCHEDULER`` environment variable use an existing cluster; otherwise a
-    LocalCluster of ``workers`` processes (default: one per core) runs the sweep and is closed.
+    ``ORCHESTRATOR_DASK_SCHEDULER`` environment variable (unless ``workers`` is given) use an
+    existing cluster; otherwise a LocalCluster of ``workers`` processes (default: one per
+    core) runs the sweep and is closed.
     ``progress`` is True (a counter on a terminal's stderr), False, or a ``progress(done,
-    total)`` callback called as batches finish. ``batch`` overrides the combinations per task.
+    total)`` callback called as batches finish. ``batch`` overrides the combinations per task;
+    ``memory_limit`` is each local worker's (default "auto": the machine's memory shared out);
+    ``connect_timeout`` (seconds) bounds the wait for a scheduler.
 
     Raises ConfigError for a bad grid or an unreachable scheduler, before any work is sent;
     :class:`SweepInterrupted` (a KeyboardInterrupt) holding the finished rows on Ctrl-C.

@@ -59,10 +59,17 @@ def add_parser(sub: Any, common: argparse.ArgumentParser) -> argparse.ArgumentPa
     )
     parser.add_argument("config", type=Path, metavar="FILE", help="a TOML file with [sweep]")
     parser.add_argument("--workers", type=int, metavar="N", help="local worker processes")
-    parser.add_argument("--scheduler", metavar="ADDR", help="a Dask scheduler, tcp://host:8786")
+    parser.add_argument(
+        "--scheduler",
+        metavar="ADDR",
+        help="an existing Dask scheduler, tcp://host:8786 (default: $ORCHESTRATOR_DASK_SCHEDULER, "
+        "else a local cluster)",
+    )
     parser.add_argument("--sample", type=int, metavar="N", help="run N random combinations")
     parser.add_argument("--seed", type=int, metavar="S", help="seed of --sample (default 0)")
-    parser.add_argument("--max", type=int, metavar="N", help="refuse more combinations than N")
+    parser.add_argument(
+        "--max", type=int, metavar="N", help="refuse more combinations than N (default 10,000)"
+    )
     parser.add_argument("--metric", metavar="NAME", help="metric to rank by (sharpe_ratio)")
     parser.add_argument("--top", type=int, default=5, metavar="N", help="best rows to print")
     parser.add_argument("--batch", type=int, metavar="N", help="combinations per Dask task")
