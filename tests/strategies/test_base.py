@@ -158,3 +158,42 @@ def test_signal_strategy_sliced_window_prepare_indexes_by_history_position(frame
     expected, _ = SmaCrossoverStrategy(fast=2, slow=4).signals(whole[2:])
     got = [s.should_enter(whole[: k + 1], None) for k in range(2, len(closes))]  # type: ignore[arg-type]
     assert got == expected.tolist()
+
+
+def test_signal_strategy_declared_signals_are_the_prepared_arrays(frame, window) -> None:
+    closes = [10, 10, 10, 10, 10, 12, 14, 14, 10, 8, 8, 8, 8]
+    whole = window(frame(closes))
+    s = SmaCrossoverStrategy(fast=2, slow=4)
+    assert s.declared_signals("X") is None  # nothing prepared yet
+    s.prepare(whole)
+    declared = s.declared_signals("X")
+    assert declared is not None
+    enter, exit_ = declared
+    expected_enter, expected_exit = SmaCrossoverStrategy(fast=2, slow=4).signals(whole)
+    assert enter.tolist() == expected_enter.tolist()
+    assert exit_.tolist() == expected_exit.tolist()
+    # The declared arrays answer exactly what the per-bar methods answer, bar by bar.
+    asked = [
+        (s.should_enter(whole[: k + 1], None), s.should_exit(whole[: k + 1], None))  # type: ignore[arg-type]
+        for k in range(len(closes))
+    ]
+    assert asked == list(zip(enter.tolist(), exit_.tolist(), strict=True))
+
+
+def test_signal_strategy_sliced_prepare_declares_nothing(frame, window) -> None:
+    whole = window(frame([10.0] * 8))
+    s = SmaCrossoverStrategy(fast=2, slow=4)
+    s.prepare(whole)
+    assert s.declared_signals("X") is not None
+    s.prepare(whole[2:])  # a history not from bar 0: its arrays are not per bar index
+    assert s.declared_signals("X") is None
+
+
+def test_signal_strategy_overriding_a_decision_declares_nothing(frame, window) -> None:
+    class Cautious(SmaCrossoverStrategy):
+        def should_enter(self, bars: BarWindow, state: StrategyState) -> bool:
+            return super().should_enter(bars, state) and state.cash > 100
+
+    s = Cautious(fast=2, slow=4)
+    s.prepare(window(frame([10.0] * 8)))
+    assert s.declared_signals("X") is None  # its answers depend on the state too
