@@ -305,3 +305,17 @@ def test_batch_size_keeps_tasks_large_but_workers_busy(
     count: int, workers: int, expected: int
 ) -> None:
     assert batch_size(count, workers) == expected
+
+
+def test_sweep_workers_given_ignores_scheduler_environment_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import distributed
+
+    real = distributed.LocalCluster
+    monkeypatch.setattr(
+        distributed, "LocalCluster", lambda **kw: real(**{**kw, "processes": False})
+    )
+    monkeypatch.setenv(SCHEDULER_ENV, f"tcp://127.0.0.1:{_free_port()}")  # nobody listens
+    table = sweep(SPEC, {"sma_crossover.fast": [3]}, data=FRAMES, workers=1, progress=False)
+    _assert_row_is_single_run(table.iloc[0], replace_fast(SPEC, 3))
