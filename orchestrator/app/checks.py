@@ -9,6 +9,7 @@ of what they found.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -59,11 +60,23 @@ def check_keys(section: str, data: Mapping[str, Any], known: Sequence[str]) -> N
             )
 
 
+def _printable(value: str, what: str) -> None:
+    """Refuse control characters (newlines, tabs, escape codes): a name is shown in tables,
+    terminals and file names, where they would garble or spoof what is shown."""
+    bad = next((c for c in value if unicodedata.category(c) == "Cc"), None)
+    if bad is not None:
+        raise ConfigError(
+            f"{what} holds the control character {bad!r} (in {clip(value)!r}); expected "
+            f"printable text"
+        )
+
+
 def name_text(value: object, what: str) -> str:
     """A name: text of 1 to MAX_NAME_LENGTH characters, stripped of outer spaces."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{what} must be a non-empty text; found {clip(repr(value))}")
     value = value.strip()
+    _printable(value, what)
     if len(value) > MAX_NAME_LENGTH:
         raise ConfigError(
             f"{what} is {len(value)} characters long; expected at most {MAX_NAME_LENGTH} "
@@ -100,6 +113,7 @@ def symbols_tuple(value: object, what: str) -> tuple[str, ...] | None:
         )
     out = tuple(s.strip() for s in value if s.strip())
     for s in out:
+        _printable(s, what)
         if len(s) > MAX_SYMBOL_LENGTH:
             raise ConfigError(
                 f"{what}: symbol {clip(s)!r} is {len(s)} characters long; expected at most "

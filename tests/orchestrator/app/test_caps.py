@@ -190,3 +190,17 @@ def test_toml_capital_1e308_names_the_file(tmp_path: Path) -> None:
     path.write_text("[portfolio]\ninitial_capital = 1e308\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"rich\.toml: initial_capital must be at most"):
         RunSpec.from_toml(path)
+
+
+@pytest.mark.parametrize("text", ["a\nb", "x\x1b[2Jy", "tab\there", "nul\x00"])
+def test_names_labels_and_symbols_with_control_characters_rejected(text: str) -> None:
+    with pytest.raises(ConfigError, match="holds the control character"):
+        StrategySpec("macd", label=text)
+    with pytest.raises(ConfigError, match="holds the control character"):
+        StrategySpec(text.replace("\n", "\x07"))
+    with pytest.raises(ConfigError, match="symbols holds the control character"):
+        RunSpec(symbols=(text.strip() + "\x7f",))
+
+
+def test_unicode_labels_stay_valid() -> None:
+    assert StrategySpec("macd", label="Tendance — été 🙂").label == "Tendance — été 🙂"
