@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -82,11 +84,21 @@ class LastBarOfHistory(SignalStrategy):
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
-def test_check_lookahead_every_built_in_passes(name: str) -> None:
-    report = check_lookahead(create(name, **SMALL[name]), _data(), points=6)
+def test_check_lookahead_every_built_in_passes_cut_after_every_timestamp(name: str) -> None:
+    report = check_lookahead(create(name, **SMALL[name]), _data())
     assert report.ok, str(report)
-    assert report.decisions > 0
+    assert report.every_timestamp
+    assert len(report.cuts) == 162  # 163 timestamps: S1 starts 3 days after S0
+    # Every decision but those at the last timestamp was checked at a truncated run's end.
+    assert report.last_bar_decisions == report.full_decisions - 2
+
+
+def test_check_lookahead_number_of_points_spreads_that_many_cuts() -> None:
+    report = check_lookahead(create("sma_crossover", fast=3, slow=8), _data(), points=6)
+    assert report.ok
     assert len(report.cuts) == 6
+    assert not report.every_timestamp
+    assert 0 < report.last_bar_decisions < report.full_decisions
 
 
 @pytest.mark.parametrize("name", list(REGISTRY))
@@ -150,11 +162,12 @@ def test_check_lookahead_cut_before_a_symbol_starts_keeps_the_others() -> None:
         (["2019-01-01"], "cut point 2019-01-01T00:00:00 is outside the data"),
         (["not a date"], "cut point 'not a date' is not a timestamp"),
         ([], "points is an empty list"),
-        ("2021-02-01", "points must be a number of cut points or a list of timestamps"),
+        ("2021-02-01", "points must be None (cut after every timestamp on short data), 'all'"),
+        ("every", "a number of cut points or a list of timestamps; found 'every'"),
     ],
 )
 def test_check_lookahead_bad_points_raise_config_error(points, message: str) -> None:
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
         check_lookahead(create("buy_and_hold"), _data(), points=points)
 
 
