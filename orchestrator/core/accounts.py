@@ -84,6 +84,7 @@ class Account:
         self.marks = marks  # per symbol index: latest close on the timeline
         self.clock = clock
         self.costs = costs
+        self._charges = costs.charges_commission  # read once: no commission call per fill
         self.positions: dict[int, Position] = {}
         # Events, as parallel lists: cash after each fill, and each change of a quantity.
         self.cash_ti: list[int] = []
@@ -142,7 +143,7 @@ class Account:
         """Open a position of ``quantity`` at raw ``price`` (slippage and commission added)."""
         c = self.costs
         fill = c.buy_price(price)
-        commission = c.commission(quantity, fill)
+        commission = c.commission(quantity, fill) if self._charges else 0.0
         cost = quantity * fill + commission
         allocation = self.allocation
         allocation.allocate(cost)
@@ -169,7 +170,7 @@ class Account:
         q = pos.quantity
         gross = q * fill
         # A minimum commission larger than the sale would push cash below zero; cap it.
-        commission = min(c.commission(q, fill), gross)
+        commission = min(c.commission(q, fill), gross) if self._charges else 0.0
         proceeds = gross - commission
         allocation = self.allocation
         allocation.release(proceeds)
