@@ -16,8 +16,8 @@ Interface for the engine loop (one call per run, then O(1) per bar):
 3. the targets come from :func:`orchestrator.core.rules.target_weights` (which falls back to
    the fixed weights until the first window of ``lookback`` returns is full).
 
-:func:`check_bounds` and :func:`check_lookback` raise the :class:`ConfigError` the engine (and
-the dashboard and the CLI) must show before a run starts. This module imports nothing from the
+:meth:`Rebalance.check_run` (:func:`check_bounds` and :func:`check_lookback`) raises the
+:class:`ConfigError` the engine (and the dashboard and the CLI) must show before a run starts. This module imports nothing from the
 rest of the package but :mod:`orchestrator.errors`, so ``models.OrchestratorConfig`` can hold a
 ``Rebalance`` without an import cycle.
 """
@@ -174,6 +174,20 @@ class Rebalance:
     def enabled(self) -> bool:
         """Whether any rebalance can happen (a schedule, a bar count or a drift band)."""
         return self.schedule != "none" or self.every_bars is not None or self.drift is not None
+
+    def check_run(self, total: float, n_sleeves: int, n_bars: int) -> None:
+        """Raise the ConfigError a run with these settings would hit, before it starts.
+
+        ``total`` is the sliders' total (the invested share), ``n_sleeves`` the number of
+        strategies and ``n_bars`` the length of the global timeline. A computed rule needs
+        bounds that weights summing to ``total`` can meet (:func:`check_bounds`) and a lookback
+        that fits in the data (:func:`check_lookback`); ``fixed`` and a disabled rebalance
+        use neither.
+        """
+        if not self.enabled or self.rule == "fixed":
+            return
+        check_bounds(total, n_sleeves, self.min_weight, self.max_weight)
+        check_lookback(self.lookback, n_bars)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the settings as JSON/TOML-serialisable plain values."""

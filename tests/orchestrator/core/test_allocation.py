@@ -109,6 +109,15 @@ def test_check_bounds_exact_edges_pass() -> None:
     check_bounds(0.0, 2, 0.0, 0.5)
 
 
+def test_rebalance_check_run_only_for_computed_rules() -> None:
+    Rebalance(schedule="monthly", min_weight=0.5).check_run(1.0, 4, 10)  # fixed: unused
+    Rebalance(rule="hrp", min_weight=0.5).check_run(1.0, 4, 10)  # never rebalances
+    with pytest.raises(ConfigError, match="needs a total weight of at least 2"):
+        Rebalance(schedule="monthly", rule="hrp", min_weight=0.5).check_run(1.0, 4, 500)
+    with pytest.raises(ConfigError, match="lookback=126 bars is longer than the data allows"):
+        Rebalance(drift=0.1, rule="equal").check_run(1.0, 4, 100)
+
+
 def test_check_lookback_longer_than_data_raises() -> None:
     check_lookback(9, 10)
     with pytest.raises(ConfigError, match="lookback=10 bars is longer than the data allows"):
