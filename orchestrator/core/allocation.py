@@ -17,9 +17,10 @@ Interface for the engine loop (one call per run, then O(1) per bar):
    the fixed weights until the first window of ``lookback`` returns is full).
 
 :meth:`Rebalance.check_run` (:func:`check_bounds` and :func:`check_lookback`) raises the
-:class:`ConfigError` the engine (and the dashboard and the CLI) must show before a run starts. This module imports nothing from the
-rest of the package but :mod:`orchestrator.errors`, so ``models.OrchestratorConfig`` can hold a
-``Rebalance`` without an import cycle.
+:class:`ConfigError` the engine (and the dashboard and the CLI) must show before a run
+starts. This module imports nothing from the rest of the package but
+:mod:`orchestrator.errors`, so ``models.OrchestratorConfig`` can hold a ``Rebalance`` without
+an import cycle.
 """
 
 from __future__ import annotations
