@@ -262,3 +262,36 @@ def test_frontier_weights_rows_sum_to_total_and_rise_in_return() -> None:
     mean = x.mean(axis=0)
     expected = rows @ mean
     assert np.all(np.diff(expected) >= -1e-10)
+
+
+def _targets_along(returns: np.ndarray, due: np.ndarray, rule: str, lookback: int) -> list:
+    fixed = np.array([0.4, 0.3, 0.2])
+    previous, out = fixed, []
+    for t in due:
+        outcome = target_weights(
+            rule,
+            trailing_window(returns, int(t), lookback),
+            total=0.9,
+            fixed=fixed,
+            previous=previous,
+            when=int(t),
+        )
+        previous = outcome.weights
+        out.append((int(t), outcome.weights.tolist(), outcome.warning))
+    return out
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["fixed", "equal", "inverse_volatility", "risk_parity", "min_variance", "max_sharpe", "hrp"],
+)
+def test_target_weights_truncated_history_same_targets(rule: str) -> None:
+    # The targets at every rebalance up to T are the same whether or not returns after T exist.
+    from orchestrator.core.allocation import Rebalance, schedule_indices
+
+    full = np.vstack([np.zeros((1, 3)), _returns(seed=11, bars=299)])
+    due = schedule_indices(np.arange(300, dtype=np.int64), Rebalance(every_bars=40))
+    reference = _targets_along(full, due, rule, lookback=60)
+    for cut in (125, 241):
+        kept = due[due <= cut]
+        assert _targets_along(full[: cut + 1], kept, rule, lookback=60) == reference[: len(kept)]
