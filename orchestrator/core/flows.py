@@ -23,13 +23,24 @@ passed to :mod:`orchestrator.core.metrics` directly.
 
 **De-funded sleeves.** A sleeve a rule gives weight 0 has no capital at risk, so its own
 return is undefined (NaN here). Allocation rules still need its return stream, or a rule that
-de-funds a strategy could never fund it again. The engine provides a *nominal stream*: the
-per-unit-of-capital return of the same strategy's decisions on a nominal book (the strategy
-run on a fixed nominal capital, for example its initial allocation, never rebalanced and
-never counted in the portfolio). :func:`fill_defunded` puts the nominal return wherever the
-sleeve's own return is undefined, so the window a rule sees is complete. Without a nominal
-stream a de-funded bar counts as 0 (flat), which a rule reads as a riskless sleeve, so the
-engine should pass one whenever a rule is not ``fixed``.
+de-funds a strategy could never fund it again. The engine provides a *nominal stream*, the
+per-unit-of-capital return of the same strategy's decisions on a nominal book:
+
+- when a sleeve's target falls to (near) 0, the engine keeps asking the strategy as before
+  (its real orders are dropped for want of capital) and opens a shadow ledger with a nominal
+  capital (the sleeve's last funded capital, or its initial allocation) that fills the same
+  orders with the same prices, costs and sizing rules, is never rebalanced, and is counted in
+  no portfolio total, transfer or attribution;
+- ``nominal[t] = shadow_equity[t] / shadow_equity[t-1] - 1`` at each bar the sleeve is
+  de-funded (NaN elsewhere), so memory stays O(bars x sleeves) and a funded sleeve pays nothing;
+- :func:`fill_defunded` puts the nominal return wherever the sleeve's own return is undefined,
+  so the window a rule sees is complete; when the sleeve is funded again the shadow book is
+  dropped.
+
+Without a nominal stream a de-funded bar counts as 0 (flat), which a risk-based rule reads as
+a sleeve without variance (it then keeps the previous weights, see
+:func:`orchestrator.core.rules.target_weights`), so the engine should provide one whenever
+the rule is not ``fixed``.
 """
 
 from __future__ import annotations
