@@ -164,6 +164,12 @@ def _estimator(rule: str, lo: float, hi: float, risk_free_rate: float) -> Any:
     return HierarchicalRiskParity(risk_measure=RiskMeasure.VARIANCE, **bounds)
 
 
+def _short(exc: Exception, limit: int = 160) -> str:
+    """A solver's exception as one short line for a warning (the full one stays chained)."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _fit(estimator: Any, returns: np.ndarray) -> np.ndarray:
     """Fit a skfolio estimator; any failure, or weights not summing to 1, is AllocationError."""
     try:
@@ -172,7 +178,7 @@ def _fit(estimator: Any, returns: np.ndarray) -> np.ndarray:
             estimator.fit(returns)
         weights = np.asarray(estimator.weights_, dtype=np.float64)
     except Exception as exc:  # a solver may raise anything; the caller keeps the old weights
-        raise AllocationError(f"{type(exc).__name__}: {exc}") from exc
+        raise AllocationError(_short(exc)) from exc
     if weights.shape != (returns.shape[1],) or not np.all(np.isfinite(weights)):
         raise AllocationError(f"the optimiser returned unusable weights {weights.tolist()}")
     if np.any(weights < -_SUM_TOL) or abs(float(weights.sum()) - 1.0) > _SUM_TOL:
@@ -358,7 +364,7 @@ def frontier_weights(
                 fitted = model(min_return=targets).fit(x)
             middle = np.asarray(fitted.weights_, dtype=np.float64).reshape(len(targets), n)
         except Exception as exc:
-            raise AllocationError(f"{type(exc).__name__}: {exc}") from exc
+            raise AllocationError(_short(exc)) from exc
         if not np.all(np.isfinite(middle)):
             raise AllocationError("the optimiser returned an unusable frontier")
         rows.extend(middle)
