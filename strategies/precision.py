@@ -38,6 +38,7 @@ __all__ = [
     "TIE_ULPS",
     "crossings",
     "decimal_places",
+    "grid",
     "mean_order",
     "order",
     "price_vs_mean",
@@ -81,14 +82,21 @@ def decimal_places(*arrays: np.ndarray, max_places: int = MAX_PLACES) -> int | N
     return None
 
 
-def tick_arrays(*arrays: np.ndarray) -> list[np.ndarray] | None:
-    """Each array as int64 ticks of the common grid :func:`decimal_places` finds (None when
-    the values are not on one)."""
+def grid(*arrays: np.ndarray) -> tuple[float, list[np.ndarray]] | None:
+    """``(10**k, ticks)``: the common grid :func:`decimal_places` finds and each array as
+    int64 ticks of ``10**-k`` (None when the values are not on one)."""
     places = decimal_places(*arrays)
     if places is None:
         return None
     scale = 10.0**places
-    return [np.rint(np.asarray(a, dtype=np.float64) * scale).astype(np.int64) for a in arrays]
+    ticks = [np.rint(np.asarray(a, dtype=np.float64) * scale).astype(np.int64) for a in arrays]
+    return scale, ticks
+
+
+def tick_arrays(*arrays: np.ndarray) -> list[np.ndarray] | None:
+    """Each array as int64 ticks of the common grid (None off the grid)."""
+    found = grid(*arrays)
+    return None if found is None else found[1]
 
 
 def snap(*arrays: np.ndarray) -> list[np.ndarray] | None:

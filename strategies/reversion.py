@@ -10,13 +10,21 @@ decided exactly on the grid, in integers (``D > 0`` and ``D**2 > k**2 * V`` with
 ``D = sum - n * close`` and ``V = n * sum(x**2) - sum**2`` in ticks, ``k`` as written), and off
 the grid it is a tie (no entry). With ``period = 2, k = 1`` the lower band is the window's low,
 so a close never falls below it; compared as doubles it did on about one down bar in eight.
-RSI's thresholds compare a ratio of smoothed changes with a level, not prices: they compare as
-doubles.
+RSI's levels are decided on the closes' precision as well (:func:`rsi_order`): on the grid,
+``RSI >= level`` is ``E = (100 - level) * avg_gain - level * avg_loss >= 0``, with the level
+as written, and ``E`` is exact in integer ticks while it stays an integer. That is where every
+exact tie lives: at the seed above all (of 4,000 random 40-bar decimal series, periods 2 to 14,
+one in seven hit one of seven round levels exactly, 626 bars, 438 of them at the seed, and the
+doubles put 176 of those below the level). Once ``E`` has a denominator, Wilder's step
+``E = ((n - 1) * E + y) / n`` with an integer ``y`` only deepens it, so ``E`` is never 0
+again. From then on the doubles decide, with a rigorous bound; the rare bar within it is
+settled by the exact recursion in big integers. Off the grid a bar within that bound is a tie.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -26,9 +34,9 @@ import numpy as np
 from orchestrator import BarWindow
 from strategies.base import SignalStrategy, param
 from strategies.indicators import rolling_std, sma, wilder
-from strategies.precision import price_vs_mean, tick_arrays
+from strategies.precision import grid, price_vs_mean, tick_arrays
 
-__all__ = ["BollingerReversionStrategy", "RsiReversionStrategy", "rsi"]
+__all__ = ["BollingerReversionStrategy", "RsiReversionStrategy", "rsi", "rsi_order"]
 
 _U = 2.0**-53  # unit roundoff of float64
 
@@ -42,18 +50,106 @@ def rsi(close: np.ndarray, period: int) -> np.ndarray:
     ``RSI = 100 * avg_gain / (avg_gain + avg_loss)``, i.e. ``100 - 100 / (1 + RS)``; 100 when
     there are no losses, 50 when the price has not moved at all.
     """
-    x = np.asarray(close, dtype=np.float64)
+    avg_gain, avg_loss = _smoothed_moves(np.asarray(close, dtype=np.float64), period)
+    return _rsi_of(avg_gain, avg_loss)
+
+
+def _smoothed_moves(x: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
+    """Wilder's averages of the gains and of the losses (NaN for ``t < period``)."""
     change = np.full(len(x), np.nan)
     change[1:] = np.diff(x)
     gain = np.maximum(change, 0.0)
     loss = np.maximum(-change, 0.0)
-    avg_gain = wilder(gain, period, start=1)
-    avg_loss = wilder(loss, period, start=1)
+    return wilder(gain, period, start=1), wilder(loss, period, start=1)
+
+
+def _rsi_of(avg_gain: np.ndarray, avg_loss: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         out: np.ndarray = 100.0 * avg_gain / (avg_gain + avg_loss)
     flat = (avg_gain == 0.0) & (avg_loss == 0.0)
     out[flat] = 50.0
     return out
+
+
+def rsi_order(close: np.ndarray, period: int, levels: Sequence[float]) -> list[np.ndarray]:
+    """Sign of ``RSI(t) - level`` per bar for each level (NaN for ``t < period``), decided on
+    the closes' own precision (see the module docstring).
+
+    On the decimal grid the RSI is computed from the snapped closes; the exact integer phase
+    settles every tie; after it, a bar is decided by the doubles when ``|RSI - level|`` beats
+    the bound ``200 * (2 * rho + 8 * u * (steps + 2) + 4 * u)``: ``rho`` bounds each change's
+    relative distance from its decimal (at most ``2**-51`` of the largest price over a tick),
+    ``3 * u`` per Wilder step bounds the rounding (errors decay as fast as the averages do),
+    the rest the final ratio. Off the grid (``rho = 0``) a bar within the bound is a tie.
+    """
+    n = period
+    found = grid(close)
+    x = np.asarray(close, dtype=np.float64) if found is None else found[1][0] / found[0]
+    avg_gain, avg_loss = _smoothed_moves(x, n)
+    value = _rsi_of(avg_gain, avg_loss)
+    steps = np.arange(len(x), dtype=np.float64) - n
+    rho = 0.0 if found is None else float(np.abs(found[1][0]).max(initial=0)) * 2.0**-51
+    bound = 200.0 * (2.0 * rho + 8.0 * _U * (steps + 2.0) + 4.0 * _U)
+    with np.errstate(invalid="ignore"):
+        # Averages near underflow lose the relative error the bound relies on: doubtful.
+        tiny = (avg_gain + avg_loss < 2.0**-900) & ~((avg_gain == 0.0) & (avg_loss == 0.0))
+    out = []
+    for level in levels:
+        with np.errstate(invalid="ignore"):
+            diff = value - level
+            sign = np.where(np.abs(diff) <= bound, 0.0, np.sign(diff))
+            doubtful = (np.abs(diff) <= bound) | tiny
+        sign[:n] = np.nan
+        doubtful[:n] = False
+        if found is not None and len(x) > n:
+            _exact_rsi_signs(found[1][0], n, Fraction(repr(float(level))), sign, doubtful)
+        out.append(sign)
+    return out
+
+
+def _exact_rsi_signs(
+    ticks: np.ndarray, n: int, level: Fraction, sign: np.ndarray, doubtful: np.ndarray
+) -> None:
+    """Overwrite ``sign`` with the exact sign of ``RSI - level`` over the integer phase (from
+    the seed at bar ``n`` while ``E`` is an integer) and at every ``doubtful`` bar after it.
+
+    ``E_t = a * avg_gain - b * avg_loss`` in ticks, ``a = 100 * q - p`` and ``b = p`` for
+    ``level = p / q``: ``E_n = sum(y[1 : n + 1]) / n``, ``E_t = ((n - 1) * E_{t-1} + y_t) / n``
+    with ``y = a * change`` on a gain and ``b * change`` on a loss. While every change so far
+    is 0 the RSI is 50 by definition, not a tie with the level.
+    """
+    a = 100 * level.denominator - level.numerator
+    b = level.numerator
+    fifty = float((Fraction(50) > level) - (Fraction(50) < level))
+    changes = np.diff(ticks).tolist()
+
+    def y(d: int) -> int:
+        return a * d if d > 0 else b * d
+
+    moved = False
+    numerator = 0
+    for d in changes[:n]:
+        numerator += y(d)
+        moved = moved or d != 0
+    t, last, m = n, len(ticks) - 1, n - 1
+    while True:  # the integer phase: E_t = numerator / n
+        sign[t] = float((numerator > 0) - (numerator < 0)) if moved else fifty
+        if numerator % n or t == last:
+            break
+        t += 1
+        d = changes[t - 1]
+        moved = moved or d != 0
+        numerator = m * (numerator // n) + y(d)
+    later = np.flatnonzero(doubtful[t + 1 :]) + t + 1
+    if not later.size:
+        return
+    # E_t = numerator / power from here on (power = n**j): exact, in big integers.
+    power, todo = n, set(later.tolist())
+    for u in range(t + 1, int(later[-1]) + 1):
+        numerator = m * numerator + y(changes[u - 1]) * power
+        power *= n
+        if u in todo:
+            sign[u] = float((numerator > 0) - (numerator < 0))
 
 
 class RsiReversionStrategy(SignalStrategy):
@@ -86,9 +182,8 @@ class RsiReversionStrategy(SignalStrategy):
 
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
         p = self.params
-        value = rsi(bars.close, p.period)
-        with np.errstate(invalid="ignore"):
-            return value < p.oversold, value >= p.exit_level
+        below, at_exit = rsi_order(bars.close, p.period, (p.oversold, p.exit_level))
+        return below < 0.0, at_exit >= 0.0
 
 
 class BollingerReversionStrategy(SignalStrategy):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from orchestrator import ConfigError
 from strategies import BollingerReversionStrategy, RsiReversionStrategy
 from strategies.indicators import rolling_std, sma
-from strategies.reversion import rsi
+from strategies.reversion import _exact_rsi_signs, rsi, rsi_order
 
 
 def test_rsi_known_series_matches_wilder_by_hand() -> None:
@@ -140,3 +140,104 @@ def test_bollinger_reversion_entry_decimal_prices_equal_exact_reference(
     closes = np.array(ticks) / 10.0**places
     enter, _ = BollingerReversionStrategy(period=n, k=k).signals(window(frame(closes)))
     assert enter.tolist() == _exact_below_band(ticks, n, Fraction(repr(k)))
+
+
+def _exact_rsi(ticks: list[int], period: int) -> list[Fraction | None]:
+    """Plain-Python reference: Wilder's RSI on exact rationals (None before ``period``)."""
+    out: list[Fraction | None] = [None] * len(ticks)
+    changes = [Fraction(ticks[i] - ticks[i - 1]) for i in range(1, len(ticks))]
+    if len(changes) < period:
+        return out
+    gains = [max(c, Fraction(0)) for c in changes]
+    losses = [max(-c, Fraction(0)) for c in changes]
+    gain, loss = sum(gains[:period]) / period, sum(losses[:period]) / period
+    for t in range(period, len(ticks)):
+        if t > period:
+            gain = (gain * (period - 1) + gains[t - 1]) / period
+            loss = (loss * (period - 1) + losses[t - 1]) / period
+        out[t] = Fraction(50) if gain == loss == 0 else 100 * gain / (gain + loss)
+    return out
+
+
+def _signs(values: list[Fraction | None], level: float) -> list[float | None]:
+    exact = Fraction(repr(level))
+    return [None if v is None else float((v > exact) - (v < exact)) for v in values]
+
+
+def _as_list(sign: np.ndarray) -> list[float | None]:
+    return [None if np.isnan(v) else float(v) for v in sign]
+
+
+def test_rsi_reversion_rsi_equal_to_level_as_written_is_at_the_level(frame, window) -> None:
+    # Period 2: at t = 3 the exact RSI of these three-decimal closes is 80 (gains 4, 4, then a
+    # loss of 1: 100 * 4 / 5); the doubles give 79.99999999999822.
+    closes = [0.998, 1.002, 1.006, 1.005]
+    assert rsi(np.array(closes), 2)[3] < 80.0, "the trap: as doubles the RSI is below 80"
+    enter, _ = RsiReversionStrategy(period=2, oversold=80, exit_level=90).signals(
+        window(frame(closes))
+    )
+    assert not enter[3]  # not below 80
+    _, exit_ = RsiReversionStrategy(period=2, oversold=70, exit_level=80).signals(
+        window(frame(closes))
+    )
+    assert exit_[3]  # at 80: "at or above" exits
+
+
+def test_rsi_reversion_seed_tie_at_sixty_exits(frame, window) -> None:
+    closes = [1.002, 0.998, 0.994, 0.996, 1.0, 1.001, 1.006]
+    assert _exact_rsi([1002, 998, 994, 996, 1000, 1001, 1006], 6)[6] == 60
+    assert rsi(np.array(closes), 6)[6] < 60.0, "the trap: as doubles the RSI is below 60"
+    _, exit_ = RsiReversionStrategy(period=6, oversold=30, exit_level=60).signals(
+        window(frame(closes))
+    )
+    assert exit_.tolist() == [False] * 6 + [True]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    steps=st.lists(st.integers(-4, 4), min_size=1, max_size=45),
+    period=st.integers(2, 8),
+    level=st.sampled_from([20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 75.0, 80.0, 33.3]),
+    places=st.integers(0, 4),
+)
+def test_rsi_order_decimal_prices_equal_exact_reference(
+    steps: list[int], period: int, level: float, places: int
+) -> None:
+    # Small integer moves: exact ties with round levels are common, at the seed above all.
+    ticks = np.cumsum([1000, *steps]).tolist()
+    closes = np.array(ticks) / 10.0**places
+    (sign,) = rsi_order(closes, period, [level])
+    assert _as_list(sign) == _signs(_exact_rsi(ticks, period), level)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    steps=st.lists(st.integers(-9, 9), min_size=3, max_size=40),
+    period=st.integers(2, 6),
+    level=st.sampled_from([30.0, 50.0, 70.0, 33.3]),
+)
+def test_exact_rsi_signs_every_bar_doubtful_equals_exact_reference(
+    steps: list[int], period: int, level: float
+) -> None:
+    # The big-integer recursion after the integer phase runs only at bars the doubles cannot
+    # settle, which real data almost never produce: force every bar through it.
+    ticks = np.cumsum([1000, *steps])
+    sign = np.full(len(ticks), np.nan)
+    doubtful = np.zeros(len(ticks), dtype=bool)
+    doubtful[period:] = True
+    if len(ticks) > period:
+        _exact_rsi_signs(ticks, period, Fraction(repr(level)), sign, doubtful)
+    assert _as_list(sign) == _signs(_exact_rsi(ticks.tolist(), period), level)
+
+
+def test_rsi_order_off_grid_within_bound_is_a_tie() -> None:
+    # Thirds are off every decimal grid. Up 1/3 then down 1/3 is an RSI of exactly 50 (period
+    # 2, at t = 2), which doubles make 50.00000000000001 or 49.99999999999999: a tie. Up again
+    # at t = 3 is exactly 75: above 50, tied with 75.
+    for closes in ([1.0, 4 / 3, 1.0], [1 / 3, 2 / 3, 1 / 3]):
+        assert rsi(np.array(closes), 2)[2] != 50.0, "the trap: doubles miss 50"
+        (sign,) = rsi_order(np.array(closes), 2, [50.0])
+        assert sign[2] == 0.0
+    above_50, at_75 = rsi_order(np.array([1.0, 4 / 3, 1.0, 4 / 3]), 2, [50.0, 75.0])
+    assert above_50[3] == 1.0
+    assert at_75[3] == 0.0
