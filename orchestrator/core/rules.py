@@ -222,6 +222,8 @@ def compute_weights(
     lo, hi = _unit_bounds(total, min_weight, max_weight)
     if n == 1:
         return np.array([total])
+    if n * lo >= 1.0 - 1e-12 or n * hi <= 1.0 + 1e-12:  # the bounds leave one answer: equal
+        return np.full(n, total / n)
     if len(x) < 2:
         raise AllocationError(f"a window of {len(x)} returns is too short; at least 2 needed")
     if rule != "equal":

@@ -106,6 +106,16 @@ def test_compute_weights_single_sleeve_and_zero_total() -> None:
     assert compute_weights("min_variance", _returns(), total=0.0).tolist() == [0.0, 0.0, 0.0]
 
 
+@pytest.mark.parametrize("bounds", [(0.3, 1.0), (0.0, 0.3)])
+def test_compute_weights_bounds_leaving_one_answer_skip_the_solver(
+    bounds: tuple[float, float],
+) -> None:
+    x = _returns()
+    x[:, 0] = 0.0  # would fail any risk rule: the bounds decide first
+    w = compute_weights("max_sharpe", x, total=0.9, min_weight=bounds[0], max_weight=bounds[1])
+    assert w.tolist() == pytest.approx([0.3, 0.3, 0.3])
+
+
 def test_compute_weights_fixed_returns_sliders() -> None:
     fixed = np.array([0.5, 0.2, 0.1])
     assert compute_weights("fixed", _returns(), total=0.8, fixed=fixed).tolist() == [0.5, 0.2, 0.1]
