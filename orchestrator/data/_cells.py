@@ -103,16 +103,25 @@ def _check_zones(values: pd.Series, where: Where, column: str) -> None:
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return
     objects = values.to_numpy(dtype=object)
-    zoned = np.fromiter(
-        (
-            (_ZONED.search(v.strip()) is not None)
-            if isinstance(v, str)
-            else getattr(v, "tzinfo", None) is not None
-            for v in objects
-        ),
-        dtype=bool,
-        count=len(objects),
-    )
+    if pd.api.types.is_string_dtype(values) and not pd.api.types.is_object_dtype(values):
+        # A string column: one regex pass in pyarrow (RE2), not a Python loop per cell.
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        text = pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True))
+        found = pc.match_substring_regex(text, _ZONED.pattern, ignore_case=True)
+        zoned = found.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+    else:
+        zoned = np.fromiter(
+            (
+                (_ZONED.search(v.strip()) is not None)
+                if isinstance(v, str)
+                else getattr(v, "tzinfo", None) is not None
+                for v in objects
+            ),
+            dtype=bool,
+            count=len(objects),
+        )
     if zoned.any() and not zoned.all():
         aware, naive = int(np.flatnonzero(zoned)[0]), int(np.flatnonzero(~zoned)[0])
         raise DataError(
