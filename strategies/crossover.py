@@ -4,7 +4,9 @@ All three enter when a fast line crosses above a slow one and exit when it cross
 at bar t, *above* means ``fast(t) > slow(t)`` and ``fast(t - 1) <= slow(t - 1)``, *below*
 means ``fast(t) < slow(t)`` and ``fast(t - 1) >= slow(t - 1)``. A position is entered only on
 the bar of a crossing, never merely because the fast line is above. Through a tie (below,
-equal, above) the cross is at the first bar above; a touch (above, equal, above) is no cross.
+equal, above) the cross is at the first bar above. A touch from above (above, equal, above)
+is no cross below, so a held position stays; by the ``<=`` the bar after it counts as a cross
+above, which matters only while flat.
 
 Ties are decided on the prices' own precision (:mod:`strategies.precision`):
 
@@ -14,13 +16,14 @@ Ties are decided on the prices' own precision (:mod:`strategies.precision`):
   4 ulps.
 * ``ema_crossover`` and ``macd``: the lines compare as doubles with a tie within 4 ulps of the
   averages (for MACD, of the two EMAs the line is made of, the scale of its rounding noise).
-  Exact decimal ties between EMAs practically never happen: an EMA of decimals is a rational
-  whose denominator grows by a factor ``n + 1`` per bar, so two spans (or the MACD line and its
-  signal) agree exactly only where the prices are flat, and there the recursion keeps every
-  average exactly equal to the price. The tolerance settles the few seeded ties left (an
-  ``EMA_1``, the close itself, against a slow EMA seeded with an SMA). It is not widened to the
-  recursion's own accumulated rounding (some ``1 / alpha`` ulps): that would swallow genuine
-  crossings to decide ties that do not occur.
+  Exact decimal ties between EMAs are all but impossible: an EMA of decimals is a rational
+  whose denominator gains a factor ``n + 1`` per bar, so two spans (or the MACD line and its
+  signal) coincide only on flat prices, where the recursion keeps every average exactly equal
+  to the price, or in the first bars after a seed, while the averages are still simple
+  fractions. The tolerance settles those seeded ties (an ``EMA_1``, the close itself, against
+  a slow EMA seeded with an SMA). It is not widened to the recursion's own accumulated rounding
+  (some ``1 / alpha`` ulps): that would swallow genuine crossings to decide ties that do not
+  occur.
 """
 
 from __future__ import annotations

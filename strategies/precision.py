@@ -227,8 +227,9 @@ def ratio_order(values: np.ndarray, lag: int, level: float) -> np.ndarray:
 
 def crossings(sign: np.ndarray, first: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(above, below) from the sign of ``fast - slow``: *above* at t when ``sign(t) > 0`` and
-    ``sign(t - 1) <= 0`` (a tie, then above, is a cross; above, tie, above is a touch, not a
-    cross), *below* mirrored; never before ``first``."""
+    ``sign(t - 1) <= 0``, *below* mirrored; never before ``first``. Below, tie, above crosses
+    above at the bar after the tie; a touch (above, tie, above) crosses nothing below, and the
+    bar after it counts as above after a tie."""
     zero = np.zeros(len(sign))
     above = crossed_above(sign, zero)
     below = crossed_below(sign, zero)
