@@ -35,9 +35,11 @@ import pandas as pd
 
 from orchestrator.core.flows import flows_on_timeline
 from orchestrator.core.results import OrchestratorResult
+from orchestrator.errors import ConfigError
 
 __all__ = [
     "ATTRIBUTION_COLUMNS",
+    "CASH",
     "CASH_LINE",
     "COMMISSIONS_LINE",
     "REBALANCING_LINE",
@@ -45,13 +47,16 @@ __all__ = [
     "attribution",
     "cash_drag",
     "risk_contributions",
+    "rolling_risk_contributions",
     "strategy_pnl",
+    "weights_over_time",
 ]
 
 COMMISSIONS_LINE = "Commissions"
 SLIPPAGE_LINE = "Slippage"
 REBALANCING_LINE = "Rebalancing costs"
 CASH_LINE = "Unallocated cash"
+CASH = "Cash"  # the unallocated pool's column in weights_over_time
 ATTRIBUTION_COLUMNS = ["component", "kind", "pnl"]
 STRATEGY_PNL_COLUMNS = [
     "gross_pnl",
@@ -153,25 +158,29 @@ def cash_drag(result: OrchestratorResult) -> float:
     return float(initial_pool * per["net_pnl"].sum() / invested)
 
 
+def _contributions(result: OrchestratorResult) -> pd.DataFrame:
+    """Each sleeve's P&L at each bar (flows removed) over the portfolio's equity before it."""
+    index = result.portfolio_equity.index
+    portfolio = result.portfolio_equity.to_numpy(dtype=np.float64)
+    prev = portfolio[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(prev > 0, 1.0 / prev, 0.0)
+    columns = {}
+    for sid, sr in result.strategy_results.items():
+        equity = sr.equity_curve.reindex(index).to_numpy(np.float64)
+        columns[sid] = (np.diff(equity) - _flows(result, sid)[1:]) * scale
+    return pd.DataFrame(columns, index=index[1:])
+
+
 def risk_contributions(result: OrchestratorResult) -> pd.Series:
     """Return each strategy's share of the portfolio's variance over the run (sums to 1).
 
     NaN for every strategy when the portfolio never moved (no variance to share).
     """
-    portfolio = result.portfolio_equity.to_numpy(dtype=np.float64)
     ids = list(result.strategy_results)
-    if len(portfolio) < 3 or not ids:
+    if len(result.portfolio_equity) < 3 or not ids:
         return pd.Series(math.nan, index=ids, name="risk_share", dtype=np.float64)
-    prev = portfolio[:-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        scale = np.where(prev > 0, 1.0 / prev, 0.0)
-    parts = []
-    index = result.portfolio_equity.index
-    for sid in ids:
-        equity = result.strategy_results[sid].equity_curve.reindex(index).to_numpy(np.float64)
-        pnl = np.diff(equity) - _flows(result, sid)[1:]
-        parts.append(pnl * scale)
-    c = np.vstack(parts)
+    c = _contributions(result).to_numpy().T
     total = c.sum(axis=0)
     var = float(np.var(total))
     if not var > 0:
@@ -179,3 +188,48 @@ def risk_contributions(result: OrchestratorResult) -> pd.Series:
     centred = total - total.mean()
     shares = (c - c.mean(axis=1, keepdims=True)) @ centred / len(total) / var
     return pd.Series(shares, index=ids, name="risk_share", dtype=np.float64)
+
+
+def rolling_risk_contributions(result: OrchestratorResult, window: int = 63) -> pd.DataFrame:
+    """Return each strategy's share of the portfolio's variance over a trailing window.
+
+    One row per bar from the ``window``-th return on (the same formula as
+    :func:`risk_contributions`, over the last ``window`` returns); NaN where the portfolio did
+    not move in the window. Each row sums to 1.
+    """
+    if isinstance(window, bool) or not isinstance(window, int) or window < 2:
+        raise ConfigError(f"window must be a whole number of bars >= 2; found {window!r}")
+    c = _contributions(result)
+    total = c.sum(axis=1)
+    var = total.rolling(window).var(ddof=0)
+    shares = {sid: c[sid].rolling(window).cov(total, ddof=0) / var for sid in c.columns}
+    frame = pd.DataFrame(shares, index=c.index).iloc[window - 1 :]
+    frame = frame.where(
+        np.isfinite(frame.to_numpy()) & (var.iloc[window - 1 :] > 1e-30).to_numpy()[:, None]
+    )
+    frame.index.name = "timestamp"
+    return frame
+
+
+def weights_over_time(result: OrchestratorResult) -> pd.DataFrame:
+    """Return each sleeve's share of portfolio equity at every timestamp, and cash's.
+
+    Columns: the strategy ids, then ``"Cash"`` (the unallocated pool); each row sums to 1
+    (rows where the portfolio is worth nothing are NaN). This is what ``result.weights`` holds
+    for a run, with or without rebalancing.
+    """
+    index = result.portfolio_equity.index
+    portfolio = result.portfolio_equity.to_numpy(dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        scale = np.where(portfolio > 0, 1.0 / portfolio, np.nan)
+    columns = {}
+    sleeves = np.zeros(len(index))
+    for sid, sr in result.strategy_results.items():
+        equity = sr.equity_curve.reindex(index).to_numpy(np.float64)
+        sleeves += equity
+        columns[sid] = equity * scale
+    cash = CASH if CASH not in columns else f"{CASH} (unallocated)"
+    columns[cash] = (portfolio - sleeves) * scale
+    frame = pd.DataFrame(columns, index=index)
+    frame.index.name = "timestamp"
+    return frame

@@ -19,8 +19,11 @@ from orchestrator.core.attribution import (
     attribution,
     cash_drag,
     risk_contributions,
+    rolling_risk_contributions,
     strategy_pnl,
+    weights_over_time,
 )
+from orchestrator.errors import ConfigError
 
 CENT = 0.005
 
@@ -92,7 +95,7 @@ def test_cash_drag_hand_computed() -> None:
     max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    weights=st.lists(st.integers(0, 40), min_size=3, max_size=3),
+    weights=st.lists(st.integers(0, 33), min_size=3, max_size=3),
     seed=st.integers(0, 1000),
     cycle=st.sampled_from([None, 7, 23]),
     rate=st.sampled_from([0.0, 0.001]),
@@ -191,3 +194,30 @@ def test_risk_contributions_match_formula_and_flat_sleeve_zero(allocation_run) -
     expected = [np.cov(ci, rp, ddof=0)[0, 1] / np.var(rp) for ci in c]
     assert shares[["hold_aaa", "hold_bbb"]].to_numpy() == pytest.approx(expected, rel=1e-10)
     assert shares.sum() == pytest.approx(1.0, abs=1e-12)
+
+
+def test_weights_over_time_shares_sum_to_one_and_drift(allocation_run) -> None:
+    result = allocation_run(weights=(0.4, 0.3, 0.2))
+    weights = weights_over_time(result)
+    assert list(weights.columns) == ["hold_aaa", "hold_bbb", "hold_ccc", "Cash"]
+    assert weights.iloc[0].tolist() == pytest.approx([0.4, 0.3, 0.2, 0.1], abs=1e-12)
+    assert weights.sum(axis=1).to_numpy() == pytest.approx(np.ones(len(weights)), abs=1e-12)
+    last = result.equity_curves.iloc[-1]
+    assert weights["hold_bbb"].iloc[-1] == pytest.approx(last["hold_bbb"] / last["Portfolio"])
+    assert weights["Cash"].iloc[-1] == pytest.approx(10_000.0 / last["Portfolio"])
+
+
+def test_rolling_risk_contributions_rows_sum_to_one_and_match_window(allocation_run) -> None:
+    result = allocation_run()
+    rolling = rolling_risk_contributions(result, window=40)
+    assert len(rolling) == len(result.portfolio_equity) - 40
+    assert rolling.sum(axis=1).to_numpy() == pytest.approx(np.ones(len(rolling)), abs=1e-9)
+    # The last row is the whole-run formula on the last 40 returns.
+    eq = result.equity_curves.iloc[-41:]
+    prev = eq["Portfolio"].to_numpy()[:-1]
+    c = np.vstack([np.diff(eq[s].to_numpy()) / prev for s in rolling.columns])
+    rp = c.sum(axis=0)
+    expected = [np.cov(ci, rp, ddof=0)[0, 1] / np.var(rp) for ci in c]
+    assert rolling.iloc[-1].to_numpy() == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(ConfigError, match="window must be a whole number of bars >= 2"):
+        rolling_risk_contributions(result, window=1)
