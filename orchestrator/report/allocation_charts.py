@@ -8,7 +8,7 @@ Pure functions of the app layer's results (:class:`~orchestrator.app.suggest.Fro
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -23,16 +23,19 @@ __all__ = [
     "FRONTIER_TITLE",
     "RISK_TITLE",
     "WALK_FORWARD_TITLE",
+    "WEIGHTS_TITLE",
     "attribution_figure",
     "frontier_figure",
     "risk_contribution_figure",
     "walk_forward_figure",
+    "weights_figure",
 ]
 
 FRONTIER_TITLE = "Risk and return of the possible mixes (efficient frontier, long only)"
 WALK_FORWARD_TITLE = "Out of sample: weights fitted on the past only, held on the next window"
 ATTRIBUTION_TITLE = "Where the P&L came from"
 RISK_TITLE = "Share of portfolio risk, per strategy"
+WEIGHTS_TITLE = "Weights over time: each sleeve's share of portfolio equity"
 _LAYOUT: dict[str, Any] = {
     "template": "plotly_white",
     "margin": {"l": 60, "r": 20, "t": 90, "b": 40},
@@ -208,5 +211,42 @@ def risk_contribution_figure(shares: pd.Series) -> go.Figure:
         title=_title(RISK_TITLE),
         yaxis={"title": "Share of variance", "tickformat": ".0%"},
         height=360,
+    )
+    return fig
+
+
+def weights_figure(
+    weights: pd.DataFrame, rebalances: Sequence[object] | pd.Index | None = None
+) -> go.Figure:
+    """Draw the sleeves' shares of portfolio equity (and cash's) as stacked areas.
+
+    ``weights`` is :func:`orchestrator.core.attribution.weights_over_time` (or
+    ``result.weights``): one column per strategy, the last the cash pool. ``rebalances``
+    (timestamps) are marked with thin vertical lines.
+    """
+    ids = [str(c) for c in weights.columns]
+    colors = strategy_colors(ids[:-1])
+    colors[ids[-1]] = "#cccccc"
+    fig = go.Figure()
+    for sid in ids:
+        fig.add_trace(
+            go.Scatter(
+                x=weights.index,
+                y=weights[sid],
+                name=plain(sid),
+                mode="lines",
+                stackgroup="weights",
+                line={"width": 0.5, "color": colors[sid]},
+                hovertemplate="%{y:.1%}<extra>%{fullData.name}</extra>",
+            )
+        )
+    for when in list(rebalances) if rebalances is not None else []:
+        fig.add_vline(x=pd.Timestamp(when), line={"color": "#555555", "width": 0.6, "dash": "dot"})
+    fig.update_layout(
+        **_LAYOUT,
+        title=_title(WEIGHTS_TITLE),
+        yaxis={"title": "Share of portfolio", "tickformat": ".0%", "range": [0, 1]},
+        hovermode="x unified",
+        height=380,
     )
     return fig

@@ -7,12 +7,13 @@ import pytest
 
 from orchestrator.app.suggest import efficient_frontier, run_weights, suggest
 from orchestrator.app.walkforward import in_sample_label, out_of_sample_label, walk_forward
-from orchestrator.core.attribution import attribution, risk_contributions
+from orchestrator.core.attribution import attribution, risk_contributions, weights_over_time
 from orchestrator.report.allocation_charts import (
     attribution_figure,
     frontier_figure,
     risk_contribution_figure,
     walk_forward_figure,
+    weights_figure,
 )
 
 
@@ -63,3 +64,14 @@ def test_risk_contribution_figure_one_bar_per_strategy(allocation_run) -> None:
     fig = risk_contribution_figure(shares)
     assert list(fig.data[0].x) == ["hold_aaa", "hold_bbb", "hold_ccc"]
     assert float(np.sum(fig.data[0].y)) == pytest.approx(1.0)
+
+
+def test_weights_figure_stacks_sleeves_and_cash_marks_rebalances(allocation_run) -> None:
+    result = allocation_run()
+    weights = weights_over_time(result)
+    when = list(weights.index[[50, 100]])
+    fig = weights_figure(weights, rebalances=when)
+    assert [t.name for t in fig.data] == ["hold_aaa", "hold_bbb", "hold_ccc", "Cash"]
+    assert {t.stackgroup for t in fig.data} == {"weights"}
+    assert len(fig.layout.shapes) == 2
+    assert list(fig.data[3].y) == pytest.approx(weights["Cash"].tolist())
