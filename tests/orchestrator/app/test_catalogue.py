@@ -136,3 +136,46 @@ def test_describe_class_and_declared_params_of_plain_and_declared_classes() -> N
     assert describe_class(sma) == sma.description
     assert declared_params(Plain) is None
     assert declared_params(sma) == tuple(sma.param_specs())
+
+
+# ---- one path from a name and parameters to a strategy (issue 8 item 3) -----------------------
+
+CASES = [
+    ("sma_crossover", {"fast": 5, "slow": 20}, ("AAPL",), "trend"),
+    ("sma_crossover", {"fast": 50, "slow": 20}, None, None),  # invalid: fast >= slow
+    ("sma_crossover", {"fats": 5}, None, None),  # invalid: unknown parameter
+    ("my_breakout", {"n": 10}, ("MSFT",), "mine"),
+    ("my_breakout", {"n": 1}, None, None),  # invalid: below its range
+    ("dip_buyer", {}, ("AAPL", "MSFT"), "dips"),
+    ("dip_buyer", {"unexpected": 1}, None, None),  # invalid: the class takes no arguments
+    ("no_such_strategy", {}, None, None),
+]
+
+
+def _outcome(make: object) -> tuple[str, object]:
+    try:
+        made = make()  # type: ignore[operator]
+    except Exception as exc:
+        return "error", (type(exc).__name__, str(exc))
+    return "ok", (type(made).__name__, getattr(made, "symbols", None), made.name,
+                  getattr(made, "params", None))  # fmt: skip
+
+
+@pytest.mark.parametrize(("name", "params", "symbols", "label"), CASES)
+def test_catalogue_build_and_runspec_build_strategies_agree(
+    folder: Path,
+    name: str,
+    params: dict[str, object],
+    symbols: tuple[str, ...] | None,
+    label: str | None,
+) -> None:
+    from orchestrator.app.spec import RunSpec, StrategySpec
+
+    cat = load_catalogue(str(folder))
+    spec = RunSpec(
+        strategies=(StrategySpec(name, "1", params, symbols, label),), plugin_dir=str(folder)
+    )
+    by_form = _outcome(lambda: cat.build(name, params, symbols, label))
+    by_run = _outcome(lambda: spec.build_strategies()[0][0])
+    assert by_form == by_run
+    assert (cat.check(name, params, symbols, label) is None) == (by_form[0] == "ok")
