@@ -649,3 +649,22 @@ def test_dashboard_markdown_in_typed_label_shown_literally() -> None:
     at.button(key="run").click().run()
     _ok(at)
     assert _trace_names(at)[1] == SHORT_LABEL
+
+
+def test_dashboard_markdown_in_upload_file_name_shown_literally() -> None:
+    name = "**bold** [click me](http://x.invalid).csv"
+    at = _app()
+    at.radio(key="source").set_value("upload").run()
+    at.file_uploader(key="uploads").set_value((name, b"", "text/csv")).run()
+    assert not at.exception
+    _assert_no_markdown(_markdown_texts(at))
+    assert f"{name}: the file is empty" in _errors(at)
+
+
+def test_dashboard_markdown_in_link_symbol_shown_literally() -> None:
+    at = _app({"symbols": "![x](http://x.invalid/x.png),AAPL", "s1": "macd;w=0.5"})
+    assert not at.exception
+    _assert_no_markdown(_markdown_texts(at))
+    shown = _warnings(at) + _errors(at)
+    assert "![x](http://x.invalid/x.png)" in shown
+    assert at.multiselect(key="symbols").value == ["AAPL"]
