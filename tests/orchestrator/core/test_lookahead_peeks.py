@@ -10,6 +10,7 @@ seed, and nothing else.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +46,7 @@ def _data(seed: int, n: int = 45) -> dict[str, pd.DataFrame]:
 def _tomorrow(kind: str, bars: BarWindow, state: StrategyState) -> float:
     """The next bar's close through a back door, or NaN when there is no next bar."""
     i = bars.index
+    full: Any
     if kind == "base":
         full = bars.close.base
     elif kind == "private":
@@ -144,7 +146,8 @@ def _first_changed(kind: str, armed: dict[str, set[int]], data: dict) -> tuple |
     never armed (what the strategy does without a future), or None if it changed none."""
     config = OrchestratorConfig(fill="close", fractional=True, logging_level="ERROR")
     logs = []
-    for arming in (armed, {s: set() for s in armed}):
+    never: dict[str, set[int]] = {s: set() for s in armed}
+    for arming in (armed, never):
         strategy = _Logged(kind, arming)
         StrategyOrchestrator([(strategy, 1)], 1_000_000, config).run(data)
         logs.append(strategy.log)

@@ -445,7 +445,7 @@ def test_market_strided_read_past_the_end_finds_nan_not_memory() -> None:
     data=st.data(),
 )
 def test_bar_window_api_never_reaches_past_the_current_bar(n: int, data: st.DataObject) -> None:
-    sd = symbol_data(np.arange(1.0, n + 1.0))  # close of bar i is i + 1
+    sd = symbol_data(np.arange(1.0, n + 1.0).tolist())  # close of bar i is i + 1
     end = data.draw(st.integers(0, n), label="end")
     w = BarWindow(sd, end)
     key = data.draw(st.integers(-2 * n - 2, 2 * n + 2), label="index")
