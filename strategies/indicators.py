@@ -12,6 +12,9 @@ gives the same SMA for every window length), and ``window_sums`` is exactly roun
 signals. Both are O(n) numpy: double-double prefix sums with a rigorous error bound certify
 each result, and exact arithmetic (:func:`math.fsum`, :class:`fractions.Fraction`) settles the
 rare window too close to a rounding boundary to certify (an exact tie, say).
+
+These are exact over the binary doubles. Comparisons between them (crossings, thresholds) are
+decided on the prices' own decimal precision by :mod:`strategies.precision`.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from strategies import (
     BollingerReversionStrategy,
     DonchianBreakoutStrategy,
     MomentumStrategy,
+    RsiReversionStrategy,
     SmaCrossoverStrategy,
 )
 from strategies.indicators import sma
@@ -206,5 +207,7 @@ def test_builtins_prices_scaled_by_power_of_ten_same_signals(
         BollingerReversionStrategy(period=2, k=1.0),
         BollingerReversionStrategy(period=4, k=0.5),
         MomentumStrategy(lookback=2, threshold=0.1),
+        RsiReversionStrategy(period=2, oversold=25, exit_level=50),
+        RsiReversionStrategy(period=3, oversold=40, exit_level=60),
     ):
         assert _signals(strategy, original, window) == _signals(strategy, scaled, window)
