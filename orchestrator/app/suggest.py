@@ -24,7 +24,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from orchestrator.core.allocation import RULES, check_bounds, check_choice
+from orchestrator.core.allocation import RULES, check_bounds, check_choice, check_weight_bounds
 from orchestrator.core.flows import (
     fill_defunded,
     flows_on_timeline,
@@ -140,14 +140,7 @@ def _bounds(
     share = invested_share(result) if total is None else float(total)
     if not (math.isfinite(share) and 0.0 <= share <= 1.0):
         raise ConfigError(f"total must be the invested share, between 0 and 1; found {total!r}")
-    for name, value in (("min_weight", min_weight), ("max_weight", max_weight)):
-        if not (math.isfinite(value) and 0.0 <= value <= 1.0):
-            raise ConfigError(f"{name} must be between 0 and 1; found {value!r}")
-    if min_weight > max_weight:
-        raise ConfigError(
-            f"min_weight ({min_weight:g}) is above max_weight ({max_weight:g}); "
-            f"min_weight must be <= max_weight"
-        )
+    min_weight, max_weight = check_weight_bounds(min_weight, max_weight)
     check_bounds(share, len(result.strategy_results), min_weight, max_weight)
     return share
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orchestrator.core.allocation import RULES, check_bounds, check_choice
+from orchestrator.core.allocation import RULES, check_bounds, check_choice, check_weight_bounds
 from orchestrator.core.metrics import (
     annual_volatility,
     cagr,
@@ -201,6 +201,7 @@ def walk_forward(
         )
     if not (math.isfinite(share) and 0.0 <= share <= 1.0 + 1e-12):
         raise ConfigError(f"total must be the invested share, between 0 and 1; found {share!r}")
+    min_weight, max_weight = check_weight_bounds(min_weight, max_weight)
     check_bounds(share, len(ids), min_weight, max_weight)
     if fixed is not None:
         unknown = sorted(set(fixed) - set(ids))

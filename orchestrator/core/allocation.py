@@ -43,6 +43,7 @@ __all__ = [
     "check_bounds",
     "check_choice",
     "check_lookback",
+    "check_weight_bounds",
     "drift_exceeded",
     "period_ids",
     "schedule_indices",
@@ -84,16 +85,33 @@ def check_choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
 def _fraction(field: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ConfigError(
-            f"rebalance {field} must be a number between 0 and 1; found {value!r} "
+            f"{field} must be a number between 0 and 1; found {value!r} "
             f"of type {type(value).__name__}"
         )
     number = float(value)
     if not (math.isfinite(number) and 0.0 <= number <= 1.0):
         raise ConfigError(
-            f"rebalance {field} must be between 0 and 1 (a share of the portfolio, 0.25 for "
+            f"{field} must be between 0 and 1 (a share of the portfolio, 0.25 for "
             f"25 %); found {value!r}"
         )
     return number
+
+
+def check_weight_bounds(
+    min_weight: object, max_weight: object, prefix: str = ""
+) -> tuple[float, float]:
+    """Return ``(min_weight, max_weight)`` as floats in [0, 1] with min <= max, or raise.
+
+    ``prefix`` names where the bounds come from in the message (``"rebalance "``).
+    """
+    lo = _fraction(f"{prefix}min_weight", min_weight)
+    hi = _fraction(f"{prefix}max_weight", max_weight)
+    if lo > hi:
+        raise ConfigError(
+            f"{prefix}min_weight ({lo:g}) is above max_weight ({hi:g}); "
+            f"min_weight must be <= max_weight"
+        )
+    return lo, hi
 
 
 def _whole(field: str, value: object, minimum: int, what: str) -> int:
@@ -153,7 +171,7 @@ class Rebalance:
                     f"are both set; choose one: a calendar schedule or a bar count"
                 )
         if self.drift is not None:
-            drift = _fraction("drift", self.drift)
+            drift = _fraction("rebalance drift", self.drift)
             if not 0.0 < drift < 1.0:
                 raise ConfigError(
                     f"rebalance drift must be strictly between 0 and 1 (0.05 rebalances when a "
@@ -161,13 +179,7 @@ class Rebalance:
                 )
             object.__setattr__(self, "drift", drift)
         object.__setattr__(self, "lookback", _whole("lookback", self.lookback, 2, "bars"))
-        lo = _fraction("min_weight", self.min_weight)
-        hi = _fraction("max_weight", self.max_weight)
-        if lo > hi:
-            raise ConfigError(
-                f"rebalance min_weight ({lo:g}) is above max_weight ({hi:g}); "
-                f"min_weight must be <= max_weight"
-            )
+        lo, hi = check_weight_bounds(self.min_weight, self.max_weight, "rebalance ")
         object.__setattr__(self, "min_weight", lo)
         object.__setattr__(self, "max_weight", hi)
 
