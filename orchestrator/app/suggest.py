@@ -44,6 +44,7 @@ __all__ = [
     "invested_share",
     "mix_stats",
     "run_weights",
+    "slider_weights",
     "strategy_returns",
     "suggest",
     "suggest_weights",
@@ -198,6 +199,30 @@ def suggest_weights(
     Use :func:`suggest` for the expected volatility and Sharpe ratio of the mix too.
     """
     return suggest(result, rule, total, min_weight, max_weight).weights
+
+
+def slider_weights(
+    weights: Mapping[str, float], step: Decimal = Decimal("0.01")
+) -> dict[str, Decimal]:
+    """Return ``weights`` on the sliders' ``step`` grid, summing exactly to their rounded total.
+
+    Largest remainder: each weight is floored to the grid, then the steps still missing go, one
+    each, to the weights that lost the most in the flooring (the first of equals). So a
+    suggestion of 0.3333... x 3 at a total of 0.9 becomes 0.30 x 3, and one of 1/3 x 3 at 1.0
+    becomes 0.34, 0.33, 0.33. A weight may move by less than one step, bounds included.
+    """
+    if not weights:
+        return {}
+    exact = {sid: Decimal(str(float(w))) for sid, w in weights.items()}
+    if any(w < 0 for w in exact.values()):
+        raise ConfigError(f"weights must be >= 0; found {dict(weights)}")
+    target = sum(exact.values(), Decimal(0)).quantize(step)
+    floored = {sid: (w // step) * step for sid, w in exact.items()}
+    missing = int((target - sum(floored.values(), Decimal(0))) / step)
+    order = sorted(exact, key=lambda sid: (-(exact[sid] - floored[sid]), list(exact).index(sid)))
+    for sid in order[: max(missing, 0)]:
+        floored[sid] += step
+    return floored
 
 
 @dataclass(frozen=True)

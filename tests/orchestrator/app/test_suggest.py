@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from orchestrator import OrchestratorResult
 from orchestrator.app.suggest import (
@@ -15,6 +18,7 @@ from orchestrator.app.suggest import (
     invested_share,
     mix_stats,
     run_weights,
+    slider_weights,
     strategy_returns,
     suggest,
     suggest_weights,
@@ -158,3 +162,31 @@ def test_efficient_frontier_points_dominate_and_bracket_the_singles(allocation_r
     # At the current mix's risk, the frontier returns at least as much (within solver slack).
     assert frontier.current.expected_return <= pts["return"].max() + 1e-9
     assert set(frontier.strategies.index) == {"hold_aaa", "hold_bbb", "hold_ccc"}
+
+
+def test_slider_weights_on_the_grid_sum_exactly() -> None:
+    third = 1.0 / 3.0
+    assert slider_weights({"a": third, "b": third, "c": third}) == {
+        "a": Decimal("0.34"),
+        "b": Decimal("0.33"),
+        "c": Decimal("0.33"),
+    }
+    assert slider_weights({"a": 0.3, "b": 0.3, "c": 0.3}) == {
+        "a": Decimal("0.30"),
+        "b": Decimal("0.30"),
+        "c": Decimal("0.30"),
+    }
+    # 0.456 + 0.444 = 0.9: floors 0.45 + 0.44 miss one step, which goes to the larger remainder.
+    assert slider_weights({"a": 0.456, "b": 0.444}) == {"a": Decimal("0.46"), "b": Decimal("0.44")}
+    assert slider_weights({}) == {}
+
+
+@given(st.lists(st.floats(0.0, 1.0), min_size=1, max_size=8))
+def test_slider_weights_total_kept_and_within_one_step(raw: list[float]) -> None:
+    total = sum(raw)
+    weights = {f"s{i}": w / total if total > 1 else w for i, w in enumerate(raw)}
+    grid = slider_weights(weights)
+    exact_total = sum((Decimal(str(w)) for w in weights.values()), Decimal(0))
+    assert sum(grid.values()) == exact_total.quantize(Decimal("0.01"))
+    for sid, w in weights.items():
+        assert abs(float(grid[sid]) - w) < 0.01 + 1e-12
