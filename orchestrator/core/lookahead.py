@@ -253,7 +253,15 @@ def check_lookahead(
     >>> report = check_lookahead(create("sma_crossover"), data)  # doctest: +SKIP
     >>> report.ok, print(report)  # doctest: +SKIP
     """
-    market = Market.from_data(data)
+    wanted = getattr(strategy, "symbols", None)
+    if isinstance(wanted, str):
+        wanted = [wanted]
+    # Cut on the calendar of the symbols the strategy trades (all when it names none, or
+    # none of its symbols is in the data: then the full run raises the engine's own error).
+    traded = None
+    if wanted is not None and isinstance(data, Mapping):
+        traded = sorted({str(s) for s in wanted if str(s) in data}) or None
+    market = Market.from_data(data, traded)
     frames = {name: market.frame(name) for name in market.symbols}
     timeline = market.index
     cuts = _cut_points(points, timeline, int(getattr(strategy, "warmup", 0) or 0))
@@ -261,9 +269,6 @@ def check_lookahead(
         both = getattr(strategy, "stateless", False) is True
     if config is None:
         config = OrchestratorConfig(fill="close", fractional=True, logging_level="ERROR")
-    wanted = getattr(strategy, "symbols", None)
-    if isinstance(wanted, str):
-        wanted = [wanted]
 
     logger = logging.getLogger("orchestrator")
     level = logger.level  # the engine sets the logger's level: restore it afterwards

@@ -241,3 +241,13 @@ def test_check_lookahead_strategy_caching_across_runs_is_not_certified() -> None
     _CACHE.clear()
     with pytest.raises(StrategyError, match="cached_shift"):
         check_lookahead(CachedShift(), _data(1), points=4)
+
+
+def test_check_lookahead_cuts_on_the_calendar_of_the_traded_symbols() -> None:
+    # S1 starts 3 days after S0: a strategy on S1 alone is cut after each of S1's bars but
+    # its last, not after S0's first three timestamps (which would repeat the same run).
+    data = _data(n=30)
+    report = check_lookahead(create("momentum", lookback=5, symbols=["S1"]), data)
+    assert report.every_timestamp
+    assert report.cuts == tuple(data["S1"].index[:-1])
+    assert report.last_bar_decisions == report.full_decisions - 2
