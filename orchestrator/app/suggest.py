@@ -24,7 +24,13 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from orchestrator.core.allocation import RULES, check_bounds, check_choice, check_weight_bounds
+from orchestrator.core.allocation import (
+    RULES,
+    check_bounds,
+    check_choice,
+    check_fraction,
+    check_weight_bounds,
+)
 from orchestrator.core.flows import (
     fill_defunded,
     flows_on_timeline,
@@ -138,9 +144,7 @@ def mix_stats(
 def _bounds(
     result: OrchestratorResult, total: float | None, min_weight: float, max_weight: float
 ) -> float:
-    share = invested_share(result) if total is None else float(total)
-    if not (math.isfinite(share) and 0.0 <= share <= 1.0):
-        raise ConfigError(f"total must be the invested share, between 0 and 1; found {total!r}")
+    share = invested_share(result) if total is None else check_fraction("total", total)
     min_weight, max_weight = check_weight_bounds(min_weight, max_weight)
     check_bounds(share, len(result.strategy_results), min_weight, max_weight)
     return share

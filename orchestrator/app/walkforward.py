@@ -30,7 +30,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from orchestrator.core.allocation import RULES, check_bounds, check_choice, check_weight_bounds
+from orchestrator.core.allocation import (
+    RULES,
+    check_bounds,
+    check_choice,
+    check_fraction,
+    check_weight_bounds,
+)
 from orchestrator.core.metrics import (
     annual_volatility,
     cagr,
@@ -115,7 +121,7 @@ def _inputs(
 
         returns = strategy_returns(source)
         fixed = dict(fixed_weights) if fixed_weights is not None else run_weights(source)
-        share = invested_share(source) if total is None else float(total)
+        share = invested_share(source) if total is None else check_fraction("total", total)
         ppy = source.periods_per_year if periods_per_year is None else float(periods_per_year)
         rf = source.config.risk_free_rate if risk_free_rate is None else float(risk_free_rate)
         return returns, fixed, share, ppy, rf
@@ -128,7 +134,7 @@ def _inputs(
     if not np.all(np.isfinite(returns.to_numpy())):
         raise ConfigError("the returns must be finite: fill or drop the NaN rows first")
     given = dict(fixed_weights) if fixed_weights is not None else None
-    share = 1.0 if total is None else float(total)
+    share = 1.0 if total is None else check_fraction("total", total)
     if total is None and given is not None:
         share = float(sum(given.values()))
     index = pd.DatetimeIndex(returns.index)

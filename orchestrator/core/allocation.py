@@ -42,6 +42,7 @@ __all__ = [
     "Rebalance",
     "check_bounds",
     "check_choice",
+    "check_fraction",
     "check_lookback",
     "check_weight_bounds",
     "drift_exceeded",
@@ -82,7 +83,8 @@ def check_choice(field: str, value: object, allowed: tuple[str, ...]) -> str:
     return value
 
 
-def _fraction(field: str, value: object) -> float:
+def check_fraction(field: str, value: object) -> float:
+    """Return ``value`` as a float in [0, 1] (int, float or Decimal), or raise ConfigError."""
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise ConfigError(
             f"{field} must be a number between 0 and 1; found {value!r} "
@@ -104,8 +106,8 @@ def check_weight_bounds(
 
     ``prefix`` names where the bounds come from in the message (``"rebalance "``).
     """
-    lo = _fraction(f"{prefix}min_weight", min_weight)
-    hi = _fraction(f"{prefix}max_weight", max_weight)
+    lo = check_fraction(f"{prefix}min_weight", min_weight)
+    hi = check_fraction(f"{prefix}max_weight", max_weight)
     if lo > hi:
         raise ConfigError(
             f"{prefix}min_weight ({lo:g}) is above max_weight ({hi:g}); "
@@ -171,7 +173,7 @@ class Rebalance:
                     f"are both set; choose one: a calendar schedule or a bar count"
                 )
         if self.drift is not None:
-            drift = _fraction("rebalance drift", self.drift)
+            drift = check_fraction("rebalance drift", self.drift)
             if not 0.0 < drift < 1.0:
                 raise ConfigError(
                     f"rebalance drift must be strictly between 0 and 1 (0.05 rebalances when a "

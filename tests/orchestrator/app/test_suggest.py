@@ -131,8 +131,10 @@ def test_suggest_weights_bad_input_raises_config_error(allocation_run) -> None:
         suggest_weights(result, rule="equal", total=1.0, min_weight=0.4)
     with pytest.raises(ConfigError, match=r"min_weight \(0.5\) is above max_weight \(0.4\)"):
         suggest_weights(result, min_weight=0.5, max_weight=0.4)
-    with pytest.raises(ConfigError, match="total must be the invested share"):
+    with pytest.raises(ConfigError, match=r"total must be between 0 and 1 .*found 1\.2"):
         suggest_weights(result, total=1.2)
+    with pytest.raises(ConfigError, match="total must be a number between 0 and 1; found 'x'"):
+        suggest_weights(result, total="x")  # type: ignore[arg-type]
     with pytest.raises(ConfigError, match="result must be an OrchestratorResult"):
         suggest_weights({"a": 1}, rule="equal")  # type: ignore[arg-type]
 
