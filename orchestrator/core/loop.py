@@ -84,6 +84,8 @@ class Run:
         self.stops = frozenset(int(t) for t in stops)
         self.on_stop = on_stop
         self.heap.extend(sorted(self.stops))
+        self.report_every = 1  # progress: timestamps between two calls (set by loop)
+        self.next_report = 0
 
     # ---- set-up -------------------------------------------------------------------------------
 
@@ -156,8 +158,8 @@ class Run:
         lengths = self.lengths
         at_open = self.at_open
         n_t = len(clock.timeline)
-        report_every = max(n_t // 200, 1)
-        next_report = 0
+        self.report_every = max(n_t // 200, 1)
+        self.next_report = 0
         now: list[Order] = []
         prev = -1
         st: StrategyState | None = None
@@ -172,9 +174,9 @@ class Run:
                     clock.ti = ti
                     if heap and heap[0] == ti:
                         self.fills_due(ti, now)
-                    if progress is not None and ti >= next_report:
+                    if progress is not None and ti >= self.next_report:
                         progress(ti, n_t)
-                        next_report = ti + report_every
+                        self.next_report = ti + self.report_every
                     prev = ti
                 # Phase 2, per-bar path: one window per symbol and bar, shared by the
                 # strategies asked about it (a window never changes once made).
@@ -223,8 +225,9 @@ class Run:
             self.fills_due(ti, now)
             if now:
                 self.close_fills(now, ti)
-            if progress is not None:
+            if progress is not None and ti >= self.next_report:
                 progress(ti, n_t)
+                self.next_report = ti + self.report_every
 
     def fills_due(self, ti: int, now: list[Order]) -> None:
         """Phase 1 at ``ti`` (fills at the open, then a forced stop's hook), and the sparse

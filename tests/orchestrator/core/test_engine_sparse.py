@@ -258,3 +258,19 @@ def test_engine_bad_declared_signals_strategy_error(declared: Any, fragment: str
     assert "in declared_signals()" in str(info.value)
     # Forced per-bar, the declaration is not read at all.
     StrategyOrchestrator([(Bad(), 1)], 1000).run(data, per_bar=True)
+
+
+def test_engine_sparse_path_progress_now_and_then_to_completion() -> None:
+    # Every bar is a visit (p = 1 on both arrays): the progress callback stays throttled.
+    data = random_market(4, 1, 1)
+    data["S0"] = pd.concat([data["S0"]] * 500, ignore_index=True).set_index(
+        pd.date_range("2024-01-01", periods=500, freq="D")
+    )
+    calls: list[tuple[int, int]] = []
+    StrategyOrchestrator([(RandomSignals(1, 1.0, 1.0), 1)], 1000).run(
+        data, progress=lambda done, total: calls.append((done, total))
+    )
+    assert calls[-1] == (500, 500)
+    done = [d for d, _ in calls]
+    assert done == sorted(done)
+    assert 2 <= len(calls) < 500
