@@ -319,3 +319,18 @@ def test_sweep_workers_given_ignores_scheduler_environment_variable(
     monkeypatch.setenv(SCHEDULER_ENV, f"tcp://127.0.0.1:{_free_port()}")  # nobody listens
     table = sweep(SPEC, {"sma_crossover.fast": [3]}, data=FRAMES, workers=1, progress=False)
     _assert_row_is_single_run(table.iloc[0], replace_fast(SPEC, 3))
+
+
+def test_sweep_data_sent_once_every_batch_sees_a_worker_copy(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = sweep_module.run_batch
+
+    def spy(frames: Any, batch: list[Any]) -> list[dict[str, Any]]:
+        # The task runs pickled on a worker: report the frames' identity through the rows.
+        return [{**row, "frames_id": float(id(frames))} for row in real(frames, batch)]
+
+    monkeypatch.setattr(sweep_module, "run_batch", spy)
+    table = sweep(SPEC, GRID, data=FRAMES, client=client, progress=False, batch=2)
+    assert len(table) == 18  # in 9 tasks of 2 combinations
+    assert table["frames_id"].nunique() <= 2  # one copy of the frames per worker, not per task
