@@ -120,10 +120,13 @@ def order(a: np.ndarray, b: np.ndarray, *, scale: np.ndarray | None = None) -> n
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     with np.errstate(invalid="ignore"):
-        magnitude = np.maximum(np.abs(a), np.abs(b)) if scale is None else np.abs(scale)
         diff = a - b
+        tol = np.maximum(np.abs(a), np.abs(b)) if scale is None else np.abs(scale, dtype=float)
+        np.spacing(tol, out=tol)
+        tol *= TIE_ULPS
         out: np.ndarray = np.sign(diff)
-        out[np.abs(diff) <= TIE_ULPS * np.spacing(magnitude)] = 0.0
+        np.abs(diff, out=diff)
+        out[diff <= tol] = 0.0
     return out
 
 
