@@ -44,6 +44,7 @@ __all__ = [
     "SCHEDULER_ENV",
     "SweepInterrupted",
     "SweepPlan",
+    "batch_size",
     "plan_sweep",
     "run_batch",
     "sweep",
@@ -312,7 +313,7 @@ class _TerminalProgress:
 
 def sweep(
     spec: RunSpec,
-    grid: Mapping[str, Any] | Grid,
+    grid: Mapping[str, Any] | Grid | SweepPlan,
     *,
     data: Mapping[str, pd.DataFrame] | None = None,
     client: Any = None,
@@ -328,6 +329,10 @@ def sweep(
 ) -> pd.DataFrame:
     """Run every combination of ``grid`` over ``spec`` and return one row per combination.
 
+    ``grid`` is a grid table (see :mod:`orchestrator.app.grid`), a parsed Grid, or the
+    :class:`SweepPlan` of :func:`plan_sweep` (then ``sample``, ``seed`` and
+    ``max_combinations`` were applied by the plan).
+
     ``data`` are already loaded frames (default: the spec's data, loaded once here).
     ``client`` (a ``distributed.Client``), ``scheduler`` (``"tcp://host:8786"``) or the
     ``ORCHESTRATOR_DASK_SCHEDULER`` environment variable (unless ``workers`` is given) use an
@@ -341,7 +346,10 @@ def sweep(
     Raises ConfigError for a bad grid or an unreachable scheduler, before any work is sent;
     :class:`SweepInterrupted` (a KeyboardInterrupt) holding the finished rows on Ctrl-C.
     """
-    plan = plan_sweep(spec, grid, sample=sample, seed=seed, max_combinations=max_combinations)
+    if isinstance(grid, SweepPlan):  # planned already (the CLI checks before it connects)
+        plan = grid
+    else:
+        plan = plan_sweep(spec, grid, sample=sample, seed=seed, max_combinations=max_combinations)
     frames = spec.load_data() if data is None else dict(data)
     spec.select(frames)  # the data must serve the base run (symbols, dates) before any work
     if batch is not None:

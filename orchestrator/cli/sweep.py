@@ -220,13 +220,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         table = sweep(
             spec,
-            plan.grid,
-            sample=options.get("sample"),
-            seed=options.get("seed", 0),
+            plan,
             workers=options.get("workers"),
             scheduler=options.get("scheduler"),
             batch=options.get("batch"),
-            max_combinations=limit,
             progress=bar or False,
         )
     except SweepInterrupted as stop:
