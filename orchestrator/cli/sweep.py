@@ -23,6 +23,7 @@ work is sent; Ctrl-C cancels, keeps the finished rows (written with --out) and e
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import math
 import sys
@@ -122,6 +123,8 @@ def read_sweep_toml(path: Path) -> tuple[RunSpec, dict[str, Any]]:
 
 
 def _toml(value: Any) -> str:
+    if isinstance(value, datetime.date | datetime.time):  # TOML dates and times are bare
+        return value.isoformat()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -230,7 +233,7 @@ def run(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()  # before the note, so the note is not drawn over
         if args.out is not None and len(stop.table):
-            _write(args.out, stop.table, metric, spec, options)
+            _write(args.out, stop.table, metric, spec, options, strict=False)
             note(f"{len(stop.table):,} of {stop.total:,} finished rows written to {args.out}")
         raise KeyboardInterrupt from None
     finally:
@@ -262,8 +265,15 @@ def _print(table: pd.DataFrame, metric: str, top: int) -> None:
 
 
 def _write(
-    folder: Path, table: pd.DataFrame, metric: str, spec: RunSpec, options: Mapping[str, Any]
+    folder: Path,
+    table: pd.DataFrame,
+    metric: str,
+    spec: RunSpec,
+    options: Mapping[str, Any],
+    strict: bool = True,
 ) -> None:
+    """Write sweep.parquet, config.toml and (when the metric has a value) sweep.html; without
+    one, ``strict`` makes that an error (an interrupted sweep just leaves the page out)."""
     from orchestrator.report.sweep_html import sweep_page
 
     text = sweep_toml(spec, options)
@@ -273,7 +283,7 @@ def _write(
     if has_values:
         page = sweep_page(table, metric, config_text=text)
         (folder / "sweep.html").write_text(page, encoding="utf-8")
-    else:
+    elif strict:
         raise OrchestratorError(
             f"no combination has a value of {metric}, so sweep.html was not written "
             f"(sweep.parquet has the errors)"

@@ -211,3 +211,26 @@ def test_cli_sweep_example_file_plans_and_reads() -> None:
     plan = sweep_module.plan_sweep(spec, options["grid"], max_combinations=options["max"])
     assert plan.count == 18
     assert not plan.invalid
+
+
+def test_cli_sweep_toml_dates_in_grid_round_trip(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import distributed
+
+    real = distributed.LocalCluster
+    monkeypatch.setattr(
+        distributed, "LocalCluster", lambda **kw: real(**{**kw, "processes": False})
+    )
+    path = _write(tmp_path, "[sweep.grid]\nstart = [2012-01-01, 2012-07-02]\n")
+    out = tmp_path / "out"
+    assert cli.main(["sweep", str(path), "--quiet", "--out", str(out)]) == 0
+    table = pd.read_parquet(out / "sweep.parquet")
+    assert [str(d) for d in table["start"]] == ["2012-01-01", "2012-07-02"]
+    spec, options = read_sweep_toml(out / "config.toml")
+    assert [d.isoformat() for d in options["grid"]["start"]] == ["2012-01-01", "2012-07-02"]
+    later = replace(spec, start="2012-07-02").run().comparison_table
+    assert float(table.loc[1, "Portfolio.final_equity"]) == float(
+        later.loc["Portfolio", "final_equity"]
+    )
+    assert capsys.readouterr().err == ""
