@@ -11,8 +11,9 @@ start-up and the workers' first imports are timed apart), and ``orchestrator.swe
 it, timed from the call to the table. The task stream gives each task's compute time;
 "outside runs" is ``1 - compute / (workers x wall)``: scheduling, the one broadcast of the
 data, the batches' transfer and the idle tail. Peak memory is each worker process's maximum
-resident set size afterwards. A single-process baseline (plain ``RunSpec.run`` calls) shows
-what Dask adds.
+resident set size afterwards. "Had the CPU" is the workers' CPU time over ``workers x wall``:
+on a machine shared with other work it falls below 100 % and the speed-up with it. A
+single-process baseline (plain ``RunSpec.run`` calls) shows what Dask adds.
 """
 
 from __future__ import annotations
@@ -83,10 +84,12 @@ def _one(spec: RunSpec, grid: dict[str, Any], frames: Any, workers: int) -> dict
     client.run(_warm)
     startup = time.perf_counter() - started
     try:
+        cpu_before = client.run(time.process_time)
         with get_task_stream(client=client) as stream:
             begun = time.perf_counter()
             table = sweep(spec, grid, data=frames, client=client, progress=False)
             wall = time.perf_counter() - begun
+        cpu = sum(client.run(time.process_time).values()) - sum(cpu_before.values())
         compute = 0.0
         for task in stream.data:
             for part in task.get("startstops", ()):
@@ -105,6 +108,7 @@ def _one(spec: RunSpec, grid: dict[str, Any], frames: Any, workers: int) -> dict
         "rate": len(table) / wall,
         "outside": 1.0 - compute / (workers * wall),
         "peak": max(peaks.values()),
+        "cpu_share": cpu / (workers * wall),
     }
 
 
@@ -138,7 +142,8 @@ def main() -> None:
             f"{workers} local worker(s):      {r['rate']:8.1f} runs/s  "
             f"({r['runs']:,.0f} runs in {r['wall']:.1f} s, {r['failed']:.0f} failed; cluster "
             f"start {r['startup']:.1f} s; outside runs {100 * r['outside']:.1f} %; peak "
-            f"memory per worker {r['peak']:.0f} MiB)"
+            f"memory per worker {r['peak']:.0f} MiB; the workers had the CPU "
+            f"{100 * r['cpu_share']:.0f} % of the time)"
         )
     if 1 in rates and 2 in rates:
         print(f"speed-up 2 vs 1 workers:  {rates[2] / rates[1]:8.2f}x")
