@@ -124,10 +124,41 @@ class Sizing:
         if c.minimum > 0:
             q = min(q, (budget - c.minimum) / price)
         # budget / unit overflows when the price is subnormal and underflows when it is huge.
-        q = min(max(q, 0.0), MAX_QUANTITY)
+        if not q > 0:
+            q = 0.0
+        elif q > MAX_QUANTITY:
+            q = MAX_QUANTITY
+        # The common case, answered in two costings: the closed form fits and one step more
+        # does not. The costing is buy_cost's own arithmetic, inlined (the same operations in
+        # the same order, so the same bits) because a call per costing would double the time.
+        rate, per_share, minimum = c.rate, c.per_share, c.minimum
+        charges = rate > 0 or per_share > 0 or minimum > 0
+        if self.fractional:
+            up = q * (1.0 + 2 * _STEP)
+            if 0 < q < up:
+                if charges:
+                    at_q = q * price + max(minimum, rate * q * price + per_share * q)
+                    at_up = up * price + max(minimum, rate * up * price + per_share * up)
+                else:
+                    at_q, at_up = q * price + 0.0, up * price + 0.0
+                if at_q <= budget and (up > MAX_QUANTITY or at_up > budget):
+                    return q
+        else:
+            whole = float(math.floor(q + 1e-9))  # 2.9999999999999996 shares is meant as 3
+            if 0 < whole < 2.0**53:
+                more = whole + 1.0
+                if charges:
+                    at_q = whole * price + max(minimum, rate * whole * price + per_share * whole)
+                    at_up = more * price + max(minimum, rate * more * price + per_share * more)
+                else:
+                    at_q, at_up = whole * price + 0.0, more * price + 0.0
+                if at_q <= budget < at_up:
+                    return whole
+
+        cost = c.buy_cost
 
         def fits(x: float) -> bool:
-            return c.buy_cost(x, price) <= budget
+            return cost(x, price) <= budget
 
         if self.fractional:
             return _fractional(q, fits)
