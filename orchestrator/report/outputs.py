@@ -212,7 +212,7 @@ def _safe(frame: pd.DataFrame) -> pd.DataFrame:
     for i in range(frame.shape[1]):
         values = frame.iloc[:, i]
         if pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values):
-            out.isetitem(i, values.map(spreadsheet_safe))
+            out.isetitem(i, values.map(spreadsheet_safe).to_numpy(dtype=object))
     out.columns = _safe_labels(frame.columns)
     out.index = _safe_labels(frame.index)
     return out
