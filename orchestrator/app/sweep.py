@@ -386,7 +386,10 @@ def _execute(
     as_completed = _distributed().as_completed
 
     todo = [(i, plan.specs[i]) for i in plan.indices if i in plan.specs]
-    workers = max(1, len(dask.scheduler_info().get("workers", {})))
+    workers = len(dask.scheduler_info().get("workers", {}))
+    if not workers:  # an adaptive cluster may add workers later; Ctrl-C still stops the wait
+        logger.warning("the Dask cluster has no workers yet; the sweep waits for one to join")
+        workers = 1
     size = batch or batch_size(len(todo), workers)
     # One object (a list of one) so the frames travel as one piece, to every worker once.
     shared = dask.scatter([dict(frames)], broadcast=True, hash=False)[0]
