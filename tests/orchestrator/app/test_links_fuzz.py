@@ -1,5 +1,6 @@
-"""Fuzzing hostile links (issue 9 item 2): any query, as a dict or as raw text, gives a spec or a
-ConfigError/DataError, never another exception; the dashboard's reader never raises at all.
+"""Fuzzing hostile links and configs (issue 9 item 2): any query, as a dict or as raw text, and
+any TOML-shaped configuration give a spec or a ConfigError/DataError, never another exception;
+the dashboard's reader never raises at all; what is accepted round-trips.
 
 Inputs are kept small so the whole file runs in a few seconds; the caps themselves are tested
 with large inputs in test_caps.py.
@@ -107,3 +108,55 @@ def test_cli_export_config_hostile_query_exits_0_or_2(query: dict[str, object]) 
     if status == 2:
         assert err.getvalue().startswith("orchestrator: error: ")
         assert "unexpected" not in err.getvalue()
+
+
+# ---- hostile configuration files: any TOML-shaped data gives a spec or a ConfigError ----------
+
+_LEAF = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**20), 10**20), st.floats(), st.text(max_size=10),
+    st.dates(), st.datetimes(), st.times(),
+    st.sampled_from(["demo", "macd", "2020-01-01", "close", "next_open", "1e308"]),
+)  # fmt: skip
+_VALUES = st.recursive(
+    _LEAF,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_KEYS = {
+    "data": ["source", "symbols", "start", "end"],
+    "portfolio": ["initial_capital", "plugin_dir"],
+    "costs": ["commission_rate", "slippage_bps"],
+    "execution": ["fill", "fractional", "close_at_end", "risk_free_rate"],
+}
+_SECTION = st.sampled_from(list(_KEYS)).flatmap(
+    lambda name: st.tuples(
+        st.just(name), st.dictionaries(st.sampled_from(_KEYS[name]), _VALUES, max_size=3)
+    )
+)
+_STRATEGY = st.dictionaries(
+    st.sampled_from(["name", "weight", "params", "symbols", "label", "plugin"]), _VALUES, max_size=5
+)
+_CONFIGS = st.builds(
+    lambda sections, tables: {
+        **dict(sections),
+        **({} if tables is None else {"strategies": tables}),
+    },
+    st.lists(_SECTION, max_size=4),
+    st.one_of(st.none(), st.lists(_STRATEGY, max_size=3), _VALUES),
+)
+
+
+@FUZZ
+@given(_CONFIGS)
+def test_from_dict_hostile_config_gives_spec_or_config_error(config: dict[str, object]) -> None:
+    import tomllib
+
+    try:
+        spec = RunSpec.from_dict(config)
+    except (ConfigError, DataError):
+        return
+    text = spec.to_toml()
+    if "nan" not in text:
+        assert RunSpec.from_dict(tomllib.loads(text)) == spec
