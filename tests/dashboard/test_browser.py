@@ -174,6 +174,8 @@ def test_browser_weights_error_fix_and_run_draws_charts_and_table(page: Any) -> 
 
 MARKDOWN_LABEL = "**bold** [click me](http://x.invalid) ![x](http://x.invalid/x.png)"
 SHORT_LABEL = "**b** [c](http://x.invalid) ![i](http://x.invalid/i.png)"  # under any length cap
+HTML_LABEL = 'x <a href="http://x.invalid">y</a> & 5% %{y}'  # plotly reads HTML in names
+SHOTS = {MARKDOWN_LABEL: "link", SHORT_LABEL: "short", HTML_LABEL: "html"}
 
 
 def _plain(text: str) -> str:
@@ -194,7 +196,7 @@ def _assert_nothing_foreign(page: Any) -> None:
     assert page.locator('img[src^="http"]').count() == 0
 
 
-@pytest.mark.parametrize("label", [MARKDOWN_LABEL, SHORT_LABEL], ids=["link-label", "short"])
+@pytest.mark.parametrize("label", list(SHOTS), ids=list(SHOTS.values()))
 def test_browser_markdown_label_from_link_shown_as_literal_text(
     browser: Any, streamlit_server: str, label: str
 ) -> None:
@@ -222,11 +224,11 @@ def test_browser_markdown_label_from_link_shown_as_literal_text(
         assert f"Weight of {label}" in [_plain(t) for t in labels]
         traces = _traces_when(page, ["Portfolio", label, "macd"])
         assert [name for name, _ in traces] == ["Portfolio", label, "macd"]
+    if label == HTML_LABEL:  # the chart legends show it as written
+        legends = page.eval_on_selector_all(".legendtext", "els => els.map(e => e.textContent)")
+        assert label in legends
+        assert page.locator("svg a").count() == 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(
-        path=str(
-            ARTIFACTS / f"dashboard-markdown-{'short' if label == SHORT_LABEL else 'link'}.png"
-        )
-    )
+    page.screenshot(path=str(ARTIFACTS / f"dashboard-markdown-{SHOTS[label]}.png"))
     page.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
