@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from orchestrator.data import load_file, row_cap
+from orchestrator.data import RowCapError, load_file, row_cap
 
 __all__ = ["ParsedUploads", "Upload", "parse_uploads", "uploads_key"]
 
@@ -56,6 +56,8 @@ def _read(upload: Upload, max_rows: int) -> dict[str, pd.DataFrame]:
         raise ValueError(f"{name}: the file is empty; expected a header row and price rows")
     try:
         frames = load_file(io.BytesIO(upload.content), name=name, max_rows=max_rows)
+    except RowCapError:
+        raise  # the caller says how the cap was reached
     except ValueError as exc:  # DataError and ConfigError are ValueErrors
         message = str(exc)
         raise ValueError(message if name in message else f"{name}: {message}") from None
@@ -83,14 +85,19 @@ def parse_uploads(uploads: Sequence[Upload], max_rows: int | None = None) -> Par
     cap = row_cap(max_rows)
     budget = cap
     for upload in uploads:
-        if budget < 1:
+        try:
+            if budget < 1:
+                raise RowCapError(upload.name)
+            loaded = _read(upload, budget)
+        except RowCapError as exc:
             errors.append(
-                f"{upload.name}: left out; the files before it hold the {cap:,} rows that "
-                f"uploads may hold together (upload fewer or smaller files)"
+                str(exc)
+                if budget == cap
+                else f"{upload.name}: left out; with the {cap - budget:,} rows of the files "
+                f"before it, more than the {cap:,} rows uploads may hold together (upload "
+                f"fewer or smaller files)"
             )
             continue
-        try:
-            loaded = _read(upload, budget)
         except ValueError as exc:
             errors.append(str(exc))
             continue

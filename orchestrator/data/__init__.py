@@ -9,7 +9,7 @@ MIN_PRICE and MAX_PRICE; a load holds at most MAX_ROWS rows unless told otherwis
 
 from orchestrator.data._bars import MAX_PRICE, MIN_PRICE
 from orchestrator.data._ranges import data_end_warnings, slice_dates, warn_short
-from orchestrator.data._readers import MAX_ROWS, MAX_ROWS_ENV, Source, row_cap
+from orchestrator.data._readers import MAX_ROWS, MAX_ROWS_ENV, RowCapError, Source, row_cap
 from orchestrator.data._tables import MAX_SYMBOL_LENGTH
 from orchestrator.data.demo import DEMO_NOTICE, DEMO_TICKERS, demo_sources, load_demo
 from orchestrator.data.files import from_frame, load_csv, load_file, load_files, load_parquet
@@ -23,6 +23,7 @@ __all__ = [
     "MAX_ROWS_ENV",
     "MAX_SYMBOL_LENGTH",
     "MIN_PRICE",
+    "RowCapError",
     "Source",
     "data_end_warnings",
     "demo_sources",

@@ -27,6 +27,7 @@ __all__ = [
     "MAX_ROWS",
     "MAX_ROWS_ENV",
     "PARQUET_SUFFIXES",
+    "RowCapError",
     "Source",
     "file_kind",
     "open_source",
@@ -141,10 +142,15 @@ def row_cap(limit: int | None = None) -> int:
     return rows
 
 
-def _too_many(label: str, rows: int | str, limit: int) -> DataError:
-    return DataError(
-        f"{label}: {rows} rows is more than the {limit:,} rows a load may hold; expected a "
-        f"smaller file (cut the date range or the symbols, or raise the cap with max_rows= or "
+class RowCapError(DataError):
+    """A file holds more rows than a load may (see :func:`row_cap`); raised before the rows
+    are read, so a file of millions of rows costs nothing."""
+
+
+def _too_many(label: str, rows: str, limit: int) -> RowCapError:
+    return RowCapError(
+        f"{label}: the file has {rows} rows, more than the {limit:,} a load may hold; expected "
+        f"a smaller file (cut the date range or the symbols, or raise the cap with max_rows= or "
         f"{MAX_ROWS_ENV})"
     )
 

@@ -31,6 +31,7 @@ import pandas as pd
 from orchestrator.data._readers import (
     CSV_SUFFIXES,
     PARQUET_SUFFIXES,
+    RowCapError,
     Source,
     file_kind,
     open_source,
@@ -186,15 +187,21 @@ def load_files(sources: Iterable[Any], *, max_rows: int | None = None) -> dict[s
     items = _expand(sources)
     if not items:
         raise DataError("no files given; expected at least one CSV or Parquet file")
+    cap = budget
     for source, name in items:
         label = source_label(source, name)
-        if budget < 1:
-            raise DataError(
-                f"{label}: the files before it already hold the {row_cap(max_rows):,} rows "
-                f"a load may hold; expected fewer or smaller files (or raise the cap with "
-                f"max_rows= or ORCHESTRATOR_MAX_ROWS)"
-            )
-        loaded = load_file(source, name=name, max_rows=budget)
+        try:
+            if budget < 1:
+                raise RowCapError(label)
+            loaded = load_file(source, name=name, max_rows=budget)
+        except RowCapError:
+            if budget == cap:
+                raise
+            raise RowCapError(
+                f"{label}: with the {cap - budget:,} rows of the files before it, more than the "
+                f"{cap:,} rows a load may hold; expected fewer or smaller files (or raise the "
+                f"cap with max_rows= or ORCHESTRATOR_MAX_ROWS)"
+            ) from None
         budget -= sum(len(f) for f in loaded.values())
         for sym, frame in loaded.items():
             if sym in out:

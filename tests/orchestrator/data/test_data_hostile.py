@@ -16,6 +16,7 @@ from orchestrator.data import (
     MAX_ROWS,
     MAX_ROWS_ENV,
     MIN_PRICE,
+    RowCapError,
     from_frame,
     load_csv,
     load_file,
@@ -103,7 +104,8 @@ def test_load_parquet_beyond_cap_refused_from_metadata_before_reading(
     with pytest.raises(DataError) as info:
         load_parquet(content, name="bomb.parquet", max_rows=100)
     assert str(info.value).startswith(
-        "bomb.parquet: 101 rows is more than the 100 rows a load may hold; expected a smaller file"
+        "bomb.parquet: the file has 101 rows, more than the 100 a load may hold; expected a "
+        "smaller file"
     )
 
 
@@ -111,7 +113,7 @@ def test_load_parquet_constant_bomb_refused_by_environment_cap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv(MAX_ROWS_ENV, "1000")
-    with pytest.raises(DataError, match="5,000 rows is more than the 1,000 rows"):
+    with pytest.raises(RowCapError, match="has 5,000 rows, more than the 1,000 a load may hold"):
         load_file(parquet(rows(5000)), name="bomb.parquet")
     assert len(load_file(parquet(rows(1000)), name="ok.parquet")["ok"]) == 1000
 
@@ -120,7 +122,7 @@ def test_load_csv_beyond_cap_refused_at_cap_accepted() -> None:
     body = "".join(f"2024-01-{d:02d},1,2,1,1\n" for d in range(1, 12))
     assert len(load_csv((HEADER + body).encode(), name="X.csv", max_rows=11)["X"]) == 11
     message = error(HEADER + body, max_rows=10)
-    assert message.startswith("X.csv: more than 10 rows is more than the 10 rows a load may hold")
+    assert message.startswith("X.csv: the file has more than 10 rows, more than the 10 a load")
     assert "ORCHESTRATOR_MAX_ROWS" in message
 
 
@@ -128,8 +130,10 @@ def test_load_files_cap_counts_all_files_together() -> None:
     a = ("A.csv", (HEADER + "2024-01-02,1,2,1,1\n2024-01-03,1,2,1,1\n").encode())
     b = ("B.csv", (HEADER + "2024-01-02,1,2,1,1\n2024-01-03,1,2,1,1\n").encode())
     assert sorted(load_files([a, b], max_rows=4)) == ["A", "B"]
-    with pytest.raises(DataError, match=r"^B\.csv: more than 1 rows is more than the 1 rows"):
+    with pytest.raises(RowCapError, match=r"^B\.csv: with the 2 rows of the files before it, more"):
         load_files([a, b], max_rows=3)
+    with pytest.raises(RowCapError, match=r"^B\.csv: with the 2 rows of the files before it"):
+        load_files([a, b], max_rows=2)
 
 
 def test_parse_uploads_cap_counts_all_uploads_and_names_the_file_left_out() -> None:
@@ -139,9 +143,11 @@ def test_parse_uploads_cap_counts_all_uploads_and_names_the_file_left_out() -> N
     )
     assert list(parsed.frames) == ["A", "B"]
     assert parsed.errors == [
-        "C.csv: left out; the files before it hold the 4 rows that uploads may hold together "
-        "(upload fewer or smaller files)"
+        "C.csv: left out; with the 4 rows of the files before it, more than the 4 rows uploads "
+        "may hold together (upload fewer or smaller files)"
     ]
+    alone = parse_uploads([Upload("A.csv", one)], max_rows=1)
+    assert alone.errors[0].startswith("A.csv: the file has more than 1 rows, more than the 1")
 
 
 # ---- item 7: numbers too large for a float -----------------------------------------------------
