@@ -54,7 +54,10 @@ class Run:
 
     ``per_bar[si]`` lists the states asked at every bar of symbol ``si`` (in strategy order);
     ``sparse`` the states on the sparse path. ``stops`` are timeline indices where the loop
-    must stop even if nothing is due (e.g. rebalancing points), calling ``on_stop``.
+    must stop even if nothing is due (e.g. rebalancing points), calling ``on_stop``. A hook
+    that opens or closes a position itself (not through :meth:`fill`) must call
+    :meth:`schedule` for that sparse state afterwards, from the symbol's next bar: its next
+    visit depends on whether it holds.
     """
 
     def __init__(
