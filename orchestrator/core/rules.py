@@ -52,6 +52,7 @@ __all__ = [
     "AllocationError",
     "RuleOutcome",
     "compute_weights",
+    "fallback_warnings",
     "fit_to_bounds",
     "frontier_weights",
     "target_weights",
@@ -69,10 +70,16 @@ class AllocationError(OrchestratorError):
 
 @dataclass(frozen=True)
 class RuleOutcome:
-    """Target weights at one rebalance (fractions of the portfolio) and any warning."""
+    """Target weights at one rebalance (fractions of the portfolio) and any warning.
+
+    ``reason`` is why the rule fell back to the previous weights (None when it did not);
+    ``warning`` the dated sentence for the run's warnings. :func:`fallback_warnings` folds
+    many of them into a few lines.
+    """
 
     weights: np.ndarray
     warning: str | None = None
+    reason: str | None = None
 
 
 def _check_returns(returns: np.ndarray) -> np.ndarray:
@@ -277,11 +284,38 @@ def target_weights(
         )
     except AllocationError as exc:
         return RuleOutcome(
-            np.asarray(previous, dtype=np.float64).copy(),
-            f"rebalance at {_stamp(when)}: rule {rule!r} could not set weights ({exc}); "
-            f"kept the previous weights",
+            np.asarray(previous, dtype=np.float64).copy(), _fallback(when, rule, str(exc)), str(exc)
         )
     return RuleOutcome(weights)
+
+
+def _fallback(when: object, rule: str, reason: str) -> str:
+    return (
+        f"rebalance at {_stamp(when)}: rule {rule!r} could not set weights ({reason}); "
+        f"kept the previous weights"
+    )
+
+
+def fallback_warnings(
+    rule: str, fallbacks: Sequence[tuple[object, str]], rebalances: int, limit: int = 3
+) -> tuple[str, ...]:
+    """Fold the rebalances where ``rule`` kept the previous weights into a few warnings.
+
+    ``fallbacks`` are ``(when, reason)`` pairs (``RuleOutcome.reason``) in time order. Up to
+    ``limit`` of them are listed with their dates; more give one count line first, so a long
+    run where a strategy often sits out of the market says so in a sentence, not a hundred.
+    """
+    if not fallbacks:
+        return ()
+    lines = [_fallback(when, rule, reason) for when, reason in fallbacks[:limit]]
+    if len(fallbacks) > limit:
+        lines.insert(
+            0,
+            f"rule {rule!r} kept the previous weights at {len(fallbacks)} of {rebalances} "
+            f"rebalances (from {_stamp(fallbacks[0][0])} to {_stamp(fallbacks[-1][0])}); the "
+            f"first {limit}:",
+        )
+    return tuple(lines)
 
 
 def _stamp(when: object) -> str:

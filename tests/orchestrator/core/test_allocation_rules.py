@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from orchestrator.core.rules import (
     AllocationError,
     compute_weights,
+    fallback_warnings,
     fit_to_bounds,
     frontier_weights,
     target_weights,
@@ -191,6 +192,28 @@ def test_target_weights_failure_keeps_previous_and_names_date() -> None:
     assert outcome.warning is not None
     assert outcome.warning.startswith("rebalance at 2024-05-01: rule 'inverse_volatility'")
     assert "kept the previous weights" in outcome.warning
+    assert outcome.reason is not None
+    assert fallback_warnings(
+        "inverse_volatility", [(pd.Timestamp("2024-05-01"), outcome.reason)], 1
+    ) == (outcome.warning,)
+
+
+def test_fallback_warnings_fold_many_into_a_count_and_the_first() -> None:
+    when = pd.date_range("2024-01-01", periods=5, freq="MS")
+    events = [(w, "'a' had no variance in the window") for w in when]
+    lines = fallback_warnings("hrp", events, rebalances=12, limit=2)
+    assert lines[0] == (
+        "rule 'hrp' kept the previous weights at 5 of 12 rebalances (from 2024-01-01 to "
+        "2024-05-01); the first 2:"
+    )
+    assert lines[1:] == (
+        "rebalance at 2024-01-01: rule 'hrp' could not set weights ('a' had no variance in "
+        "the window); kept the previous weights",
+        "rebalance at 2024-02-01: rule 'hrp' could not set weights ('a' had no variance in "
+        "the window); kept the previous weights",
+    )
+    assert len(fallback_warnings("hrp", events[:2], rebalances=12, limit=2)) == 2
+    assert fallback_warnings("hrp", [], rebalances=12) == ()
 
 
 def test_target_weights_nan_window_falls_back() -> None:
