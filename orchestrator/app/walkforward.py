@@ -46,7 +46,12 @@ from orchestrator.core.metrics import (
     total_return,
 )
 from orchestrator.core.results import OrchestratorResult
-from orchestrator.core.rules import AllocationError, compute_weights, target_weights
+from orchestrator.core.rules import (
+    AllocationError,
+    compute_weights,
+    fallback_warnings,
+    target_weights,
+)
 from orchestrator.errors import ConfigError
 
 __all__ = [
@@ -225,7 +230,7 @@ def walk_forward(
     previous = fixed_vec if fixed_vec is not None else equal_vec
     tests: list[np.ndarray] = []
     fitted: list[np.ndarray] = []
-    notes: list[str] = []
+    fallbacks: list[tuple[object, str]] = []
     for train_idx, test_idx in splitter.split(x):
         outcome = target_weights(
             rule,
@@ -239,8 +244,8 @@ def walk_forward(
             risk_free_rate=rf / ppy,
             names=ids,
         )
-        if outcome.warning:
-            notes.append(outcome.warning)
+        if outcome.reason is not None:
+            fallbacks.append((returns.index[test_idx[0]], outcome.reason))
         previous = outcome.weights
         tests.append(np.asarray(test_idx))
         fitted.append(outcome.weights)
@@ -289,5 +294,5 @@ def walk_forward(
         weights=weights,
         table=table,
         in_sample_weights=dict(zip(ids, map(float, hindsight), strict=True)),
-        warnings=tuple(notes),
+        warnings=fallback_warnings(rule, fallbacks, len(tests)),
     )
