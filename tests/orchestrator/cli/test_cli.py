@@ -16,7 +16,7 @@ import strategies as library
 from orchestrator import OrchestratorResult, cli
 from orchestrator.app.catalogue import PLUGINS_ENV
 from orchestrator.app.spec import DEFAULT_SPEC, RunSpec
-from orchestrator.cli import commands, progress
+from orchestrator.cli import listing, progress
 from orchestrator.core.results import PORTFOLIO
 
 # A small run: two demo symbols over two years, two built-ins, 20 % cash.
@@ -562,8 +562,8 @@ def test_main_strategies_lists_builtins_with_parameters(
             continue
         for p, line in zip(specs, lines[1:], strict=True):
             cells = line.split()
-            assert cells[:4] == [p.name, p.kind.__name__, "=", commands._number(p.default)]
-            assert f"{commands._number(p.min)}..{commands._number(p.max)}" in line
+            assert cells[:4] == [p.name, p.kind.__name__, "=", listing.number_text(p.default)]
+            assert f"{listing.number_text(p.min)}..{listing.number_text(p.max)}" in line
             assert line.endswith(p.help)
 
 
