@@ -63,7 +63,7 @@ __all__ = [
     "walk_forward",
 ]
 
-FIXED = "Fixed weights (the run's)"
+FIXED = "Fixed weights"
 EQUAL = "Equal weights"
 TABLE_COLUMNS = [
     "sample",
