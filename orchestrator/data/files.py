@@ -14,7 +14,8 @@ low and close come from one price series; a file with only ``Adj Close`` uses it
 Volume is optional (zeros). Dates may be text (ISO 8601 preferred; other formats are inferred
 once per column, month-first before day-first), YYYYMMDD numbers or Unix epoch numbers (s, ms,
 us or ns, told apart by size). Timezone-aware timestamps are converted to UTC and made naive;
-naive ones are taken as they are.
+naive ones are taken as they are; a column mixing both is refused. Prices must be finite and
+within MIN_PRICE to MAX_PRICE (1e-8 to 1e12); a load holds at most MAX_ROWS rows (5 million).
 
 Seeded synthetic data is :mod:`orchestrator.data.generator`; date ranges and short-history
 warnings are ``orchestrator.data._ranges``; all three are re-exported here.
@@ -103,7 +104,8 @@ def from_frame(
 ) -> dict[str, pd.DataFrame]:
     """Validate an in-memory DataFrame (per-symbol or long format) into standard frames.
 
-    A per-symbol frame needs ``symbol``; ``source`` names the frame in error messages.
+    A per-symbol frame needs ``symbol``; ``source`` names the frame in error messages, which
+    count rows from 1 (the first row of the frame is row 1).
     """
     return frames_from_table(
         frame, label=source, symbol=symbol, default_symbol=None, row_name=_table_row
