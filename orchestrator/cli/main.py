@@ -192,6 +192,21 @@ def _plugins_option(parser: argparse.ArgumentParser, text: str) -> None:
     )
 
 
+def _points(text: str) -> int | str:
+    """``--points``: a whole number of at least 1, or ``all``."""
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number of at least 1 or 'all'; found {text!r}"
+        ) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1; found {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``orchestrator`` command."""
     from orchestrator import __version__
@@ -269,10 +284,11 @@ def build_parser() -> argparse.ArgumentParser:
     look.add_argument("--end", metavar="DATE", help="last date of the demo data to use")
     look.add_argument(
         "--points",
-        type=int,
-        default=8,
-        metavar="N",
-        help="number of truncation points (default: %(default)s)",
+        type=_points,
+        default=None,
+        metavar="N|all",
+        help="number of truncation points, or 'all' for every timestamp (default: every "
+        "timestamp on short data, 250 spread evenly on longer data)",
     )
     look.set_defaults(handler=commands.check_lookahead)
 

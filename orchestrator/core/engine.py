@@ -27,7 +27,13 @@ from orchestrator.core.execution import CostModel
 from orchestrator.core.loop import ProgressCallback, Run, StopHook
 from orchestrator.core.market import Market
 from orchestrator.core.metrics import compute_metrics, infer_periods_per_year
-from orchestrator.core.models import MONEY_EPS, OrchestratorConfig, StrategyAllocation, to_decimal
+from orchestrator.core.models import (
+    MONEY_EPS,
+    OrchestratorConfig,
+    StrategyAllocation,
+    to_capital,
+    to_decimal,
+)
 from orchestrator.core.protocol import declared_arrays, default_strategy_id, unique_ids
 from orchestrator.core.results import PORTFOLIO, OrchestratorResult, StrategyResult
 from orchestrator.core.state import Clock, StrategyState
@@ -77,9 +83,7 @@ class StrategyOrchestrator:
             )
         logger.setLevel(self.config.logging_level)
         pairs = self._pairs(strategies_with_weights)
-        capital = to_decimal(initial_capital, "initial_capital")
-        if capital <= 0:
-            raise ConfigError(f"initial_capital must be > 0; found {initial_capital!r}")
+        capital = to_capital(initial_capital)
         self.initial_capital = capital
         weights = [to_decimal(w, f"weight of strategy #{i + 1}") for i, (_, w) in enumerate(pairs)]
         for i, w in enumerate(weights):

@@ -475,7 +475,7 @@ def test_main_usage_error_exits_2_with_one_line(capsys: pytest.CaptureFixture[st
         (("strategies", "--bogus", "1"), "orchestrator strategies: error: unrecognized "
          "arguments: --bogus 1"),
         (("check-lookahead", "x", "--points", "many"), "orchestrator check-lookahead: error: "
-         "argument --points: invalid int value: 'many'"),
+         "argument --points: expected a whole number of at least 1 or 'all'; found 'many'"),
     ],
 )  # fmt: skip
 def test_main_unknown_or_bad_flag_is_one_line_naming_the_command(
