@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from orchestrator.app import form, session
+from orchestrator.app.adopt import run_requested
 from orchestrator.app.catalogue import load_catalogue, plugin_folder
 from orchestrator.app.links import is_link, share_query, spec_from_link
 from orchestrator.app.markdown import literal
@@ -36,7 +37,7 @@ from orchestrator.core.weights import cash_text, check_weights, to_weight
 from orchestrator.data import DEMO_NOTICE, load_demo
 from orchestrator.errors import OrchestratorError
 from orchestrator.ui.alerts import say
-from orchestrator.ui.results import show_results
+from orchestrator.ui.views import show_views
 
 Frames = dict[str, pd.DataFrame]
 FILL_LABELS = {"next_open": "Next bar's open", "close": "This bar's close"}
@@ -327,7 +328,8 @@ def main() -> None:
         specs, row_errors, top = strategy_controls(options)
         with top:
             current, why, clicked = run_controls(specs, row_errors, frames is not None, settings)
-    applied = session.decide(S, current, why, clicked, data_key)
+    # A view's Apply (a suggested mix, a sweep's cell) set the sidebar and asked for a run.
+    applied = session.decide(S, current, why, run_requested(S) or clicked, data_key)
     st.title("Strategy Orchestrator")
     show_notices()
     if applied is None:
@@ -348,10 +350,7 @@ def main() -> None:
     if error or result is None:
         say("error", error or "The run gave no result.")
         return
-    try:
-        show_results(result, spec, seconds)
-    except Exception as exc:  # a display bug must not take the page (and the sidebar) down
-        say("error", f"Could not show the results: {type(exc).__name__}: {exc}")
+    show_views(result, spec, seconds, run_frames, (cache_key, key), CATALOGUE.param_specs)
     with st.expander("Share this run"):
         st.write("The address in your browser's address bar reopens this configuration.")
         st.code("?" + urlencode(link), language=None)

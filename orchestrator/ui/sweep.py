@@ -1,0 +1,256 @@
+"""The sweep view: vary one or two parameters of a strategy, or the weights of two or three
+strategies, around the run on screen; see the count and an estimate of the time first; run the
+grid on a local Dask cluster with a progress bar; read a heatmap (or a line) of a metric with
+the run on screen and the best cell marked, the metric's spread and whether the best cell is a
+plateau or a spike; and apply a cell to the main run.
+
+Views only: the grid, cap and estimate are :mod:`orchestrator.app.sweep_view`, the sweep
+:func:`orchestrator.app.sweep.sweep`, the robustness figures :mod:`orchestrator.app.robustness`,
+the charts :mod:`orchestrator.report.sweep_charts`. Strategy ids are user text: alerts go
+through :func:`orchestrator.ui.alerts.say`, headings and labels through ``literal``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from orchestrator.app import sweep_view
+from orchestrator.app.adopt import adopt
+from orchestrator.app.grid import strategy_ids
+from orchestrator.app.markdown import literal
+from orchestrator.app.robustness import (
+    DEFAULT_METRIC,
+    best_rows,
+    caveat_text,
+    metric_names,
+    metric_spread,
+    neighbours,
+)
+from orchestrator.app.spec import RunSpec
+from orchestrator.app.sweep import SweepPlan, sweep
+from orchestrator.errors import ConfigError
+from orchestrator.report.comparison import COLUMNS
+from orchestrator.report.sweep_charts import sweep_chart, sweep_histogram
+from orchestrator.ui.alerts import say
+
+__all__ = ["show_sweep"]
+
+ParamSpecs = Callable[[str], Sequence[Any]]
+Frames = Mapping[str, pd.DataFrame]
+S = st.session_state
+DONE = "sw_done"  # (sweep key, table) of the last sweep this session ran
+KINDS = {"params": "Parameters of one strategy", "weights": "Weights of two or three strategies"}
+NONE = "(none)"
+
+
+@st.cache_resource(show_spinner="Starting the local Dask cluster…")
+def _cluster() -> tuple[Any]:
+    """One Dask client for the server's life (see :func:`sweep_view.local_client`), in a
+    tuple: a client is awaitable, which Streamlit's cache refuses to hold bare."""
+    return (sweep_view.local_client(),)
+
+
+def _client() -> Any:
+    return _cluster()[0]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _run(key: str, _plan: SweepPlan, _frames: Frames | None) -> pd.DataFrame:
+    """Run the sweep ``key`` names once (every session shares it). The progress bar is drawn
+    here, so that a cached answer replays it, finished, and then clears it."""
+    bar = st.progress(0.0, text=f"Sweep: 0 of {_plan.count:,} combinations")
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=f"Sweep: {done:,} of {total:,} combinations")
+
+    table = sweep(_plan.spec, _plan, data=_frames, client=_client(), progress=report)
+    bar.empty()
+    return table
+
+
+def _figure_label(column: str) -> str:
+    sid, _, figure = column.rpartition(".")
+    known = COLUMNS.get(figure)
+    return f"{sid}: {known.label if known else figure}"
+
+
+def _param_controls(spec: RunSpec, ids: list[str], param_specs: ParamSpecs) -> dict[str, Any]:
+    """The strategy, one or two parameters and their ranges; return the grid."""
+    index = st.selectbox(
+        "Strategy",
+        range(len(ids)),
+        format_func=lambda i: ids[i],  # options are plain text
+        key="sw_strategy",
+    )
+    s, sid = spec.strategies[index], ids[index]
+    numeric = [p for p in param_specs(s.name) if p.kind is not bool]
+    if not numeric:
+        raise ConfigError(f"{sid} declares no numeric parameter to sweep; choose another one")
+    names = [p.name for p in numeric]
+    c1, c2 = st.columns(2)
+    first = c1.selectbox("First parameter", names, key=f"sw_p1_{sid}")
+    rest = [NONE, *(n for n in names if n != first)]
+    second = c2.selectbox("Second parameter", rest, key=f"sw_p2_{sid}")
+    ranges: dict[str, tuple[float, float, float]] = {}
+    for name in [first] if second == NONE else [first, second]:
+        p = next(q for q in numeric if q.name == name)
+        current = s.params.get(name, p.kind(p.default))
+        start, stop, step = sweep_view.default_range(p, current)
+        bounds: dict[str, Any] = {"min_value": p.min, "max_value": p.max}
+        if p.kind is int:
+            bounds = {k: int(v) if v is not None else None for k, v in bounds.items()}
+        what = f"{name} of {sid}"
+        a, b, c = st.columns(3)
+        lo = a.number_input(
+            f"{literal(what)}: from", value=start, key=f"sw_{sid}_{name}_from", **bounds
+        )
+        hi = b.number_input(f"{literal(what)}: to", value=stop, key=f"sw_{sid}_{name}_to", **bounds)
+        unit = c.number_input(
+            f"{literal(what)}: step",
+            value=step,
+            min_value=type(step)(p.step or step),
+            step=type(step)(p.step or step),
+            key=f"sw_{sid}_{name}_step",
+        )
+        ranges[name] = (lo, hi, unit)
+    return sweep_view.param_grid(sid, ranges)
+
+
+def _weight_controls(spec: RunSpec, ids: list[str]) -> dict[str, Any]:
+    """Two or three strategies, the step, and whether their total stays; return the grid."""
+    chosen = st.multiselect(
+        "Strategies to weigh (two or three)",
+        ids,
+        default=ids[:2],
+        max_selections=3,
+        key="sw_weigh",
+    )
+    c1, c2 = st.columns(2)
+    step = c1.number_input(
+        "Weight step", min_value=0.01, max_value=0.5, value=0.1, step=0.01, key="sw_wstep"
+    )
+    keep = c2.checkbox("Keep their total weight", value=True, key="sw_keep")
+    return sweep_view.weight_grid(spec, chosen, float(step), keep)
+
+
+def _show_table(
+    plan: SweepPlan, table: pd.DataFrame, metric: str, spec: RunSpec, param_specs: ParamSpecs
+) -> None:
+    """The chart, the robustness figures and the cells to apply."""
+    failed = int(table["error"].notna().sum())
+    st.caption(f"{len(table):,} combinations, {failed:,} failed or invalid")
+    axes = sweep_view.plot_axes(plan)
+    current = sweep_view.current_settings(spec, plan.grid, param_specs)
+    if axes:
+        chart = sweep_chart(table, metric, axes, current)
+        st.plotly_chart(chart, key="sweep_chart", theme=None)
+    spread = metric_spread(table, metric)
+    if not spread.count:
+        say("warning", f"No combination has a value of {metric}; choose another metric.")
+        return
+    st.plotly_chart(sweep_histogram(table, metric), key="sweep_hist", theme=None)
+    st.markdown(f"**Spread of {literal(_figure_label(metric))}:** {literal(spread.text())}")
+    near = neighbours(table, metric)
+    st.markdown(f"**Plateau or spike?** {literal(near.text())}")
+    say("warning", caveat_text(len(table), metric))
+    st.info(
+        "Test a choice out of sample before trusting it: the Allocation tab's walk-forward "
+        "test fits weights on one period and holds them on the next."
+    )
+    cells = best_rows(table[table["error"].isna()], metric, 10)
+    if not len(cells):
+        return
+    settings = list(plan.grid.columns)
+    labels = {
+        int(row["combination"]): ", ".join(f"{c} = {row[c]}" for c in settings)
+        + f" → {row[metric]:.4g}"
+        for _, row in cells.iterrows()
+    }
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    picked = c1.selectbox(
+        "Best cells (apply one to the main run)",
+        list(labels),
+        format_func=lambda i: labels[i],  # options are plain text
+        key="sw_cell",
+    )
+    pick = int(picked if picked is not None else next(iter(labels)))
+    c2.button(
+        "Apply cell",
+        key="sw_apply",
+        on_click=adopt,
+        args=(S, plan.specs[pick], param_specs),
+        disabled=pick not in plan.specs,
+        help="Set the sidebar to this cell's settings and run it",
+    )
+
+
+def show_sweep(
+    spec: RunSpec,
+    frames: Frames | None,
+    run_seconds: float,
+    data_key: str,
+    param_specs: ParamSpecs,
+) -> None:
+    """The whole sweep view, around the run on screen (``spec``, on ``frames``)."""
+    st.subheader("Sweep")
+    st.caption(
+        "Many runs of the configuration on screen, differing in the settings chosen here, on a "
+        f"local Dask cluster; at most {sweep_view.DASHBOARD_MAX_COMBINATIONS:,} combinations."
+    )
+    ids = strategy_ids(spec)
+    kind = st.radio(
+        "Sweep over", list(KINDS), format_func=KINDS.get, key="sw_kind", horizontal=True
+    )
+    names = metric_names(ids)
+    portfolio_first = sorted(names, key=lambda n: not n.startswith("Portfolio."))
+    metric = st.selectbox(
+        "Metric",
+        portfolio_first,
+        index=portfolio_first.index(DEFAULT_METRIC),
+        format_func=_figure_label,  # options are plain text
+        key="sw_metric",
+    )
+    try:
+        grid = (
+            _param_controls(spec, ids, param_specs)
+            if kind == "params"
+            else _weight_controls(spec, ids)
+        )
+        plan = sweep_view.plan_dashboard_sweep(spec, grid)
+    except ConfigError as exc:
+        say("error", exc)
+        return
+    started = _client_started()
+    workers = sweep_view.worker_count(_client() if started else None)
+    startup = sweep_view.startup_seconds()
+    seconds = sweep_view.estimate_seconds(plan.count, run_seconds, workers, started, startup)
+    c1, c2, c3 = st.columns([1, 2, 2], vertical_alignment="bottom")
+    c1.metric("Combinations", f"{plan.count:,}")
+    c2.metric("Estimated time", sweep_view.estimate_text(seconds))
+    st.caption(
+        f"{plan.count:,} runs x {run_seconds:.2f} s (the run on screen) / {workers} "
+        f"worker{'s' if workers != 1 else ''}" + ("" if started else ", plus the cluster's start")
+    )
+    key = sweep_view.sweep_key(plan, data_key)
+    if c3.button("Run sweep", key="sw_go", type="primary", width="stretch"):
+        try:
+            S[DONE] = (key, _run(key, plan, frames))
+            S["sw_started"] = True
+        except ConfigError as exc:
+            say("error", exc)
+            return
+    done = S.get(DONE)
+    if done is None or done[0] != key:
+        if done is not None:
+            st.info("The settings changed since the last sweep: press Run sweep to see these.")
+        return
+    _show_table(plan, done[1], metric, spec, param_specs)
+
+
+def _client_started() -> bool:
+    """Whether this server has started its cluster already (a session that ran a sweep)."""
+    return bool(S.get("sw_started"))
