@@ -24,7 +24,7 @@ settled by the exact recursion in big integers. Off the grid a bar within that b
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -75,21 +75,22 @@ def rsi_order(close: np.ndarray, period: int, levels: Sequence[float]) -> list[n
     """Sign of ``RSI(t) - level`` per bar for each level (NaN for ``t < period``), decided on
     the closes' own precision (see the module docstring).
 
-    On the decimal grid the RSI is computed from the snapped closes; the exact integer phase
-    settles every tie; after it, a bar is decided by the doubles when ``|RSI - level|`` beats
-    the bound ``200 * (2 * rho + 8 * u * (steps + 2) + 4 * u)``: ``rho`` bounds each change's
-    relative distance from its decimal (at most ``2**-51`` of the largest price over a tick),
-    ``3 * u`` per Wilder step bounds the rounding (errors decay as fast as the averages do),
-    the rest the final ratio. Off the grid (``rho = 0``) a bar within the bound is a tie.
+    On the decimal grid the RSI is computed from the integer tick changes, which doubles hold
+    exactly (the RSI is a ratio: the unit does not matter), and the exact integer phase settles
+    every tie. After it, a bar is decided by the doubles when ``|RSI - level|`` beats the bound
+    ``200 * (8 * u * (steps + 2) + 4 * u)``: ``3 * u`` per Wilder step bounds its rounding
+    relative to the average (each step's errors decay as fast as its contribution does), the
+    rest the seed and the final ratio, all doubled. Off the grid, where the changes are the
+    doubles' own differences, a bar within the bound is a tie.
     """
     n = period
     found = grid(close)
-    x = np.asarray(close, dtype=np.float64) if found is None else found[1][0] / found[0]
+    # Ticks as doubles are exact (below 2**51) and so are their differences.
+    x = np.asarray(close, dtype=np.float64) if found is None else found[1][0].astype(np.float64)
     avg_gain, avg_loss = _smoothed_moves(x, n)
     value = _rsi_of(avg_gain, avg_loss)
     steps = np.arange(len(x), dtype=np.float64) - n
-    rho = 0.0 if found is None else float(np.abs(found[1][0]).max(initial=0)) * 2.0**-51
-    bound = 200.0 * (2.0 * rho + 8.0 * _U * (steps + 2.0) + 4.0 * _U)
+    bound = 200.0 * (8.0 * _U * (steps + 2.0) + 4.0 * _U)
     with np.errstate(invalid="ignore"):
         # Averages near underflow lose the relative error the bound relies on: doubtful.
         tiny = (avg_gain + avg_loss < 2.0**-900) & ~((avg_gain == 0.0) & (avg_loss == 0.0))
@@ -121,14 +122,14 @@ def _exact_rsi_signs(
     a = 100 * level.denominator - level.numerator
     b = level.numerator
     fifty = float((Fraction(50) > level) - (Fraction(50) < level))
-    changes = np.diff(ticks).tolist()
+    diffs = np.diff(ticks)
 
     def y(d: int) -> int:
         return a * d if d > 0 else b * d
 
     moved = False
     numerator = 0
-    for d in changes[:n]:
+    for d in diffs[:n].tolist():
         numerator += y(d)
         moved = moved or d != 0
     t, last, m = n, len(ticks) - 1, n - 1
@@ -137,19 +138,39 @@ def _exact_rsi_signs(
         if numerator % n or t == last:
             break
         t += 1
-        d = changes[t - 1]
+        d = int(diffs[t - 1])
         moved = moved or d != 0
         numerator = m * (numerator // n) + y(d)
     later = np.flatnonzero(doubtful[t + 1 :]) + t + 1
     if not later.size:
         return
-    # E_t = numerator / power from here on (power = n**j): exact, in big integers.
-    power, todo = n, set(later.tolist())
-    for u in range(t + 1, int(later[-1]) + 1):
-        numerator = m * numerator + y(changes[u - 1]) * power
-        power *= n
-        if u in todo:
-            sign[u] = float((numerator > 0) - (numerator < 0))
+    changes = diffs.tolist()
+    y_max = max(a, b) * int(np.abs(diffs).max())  # |E| never exceeds it: E averages the y
+    for u in later.tolist():
+        sign[u] = _sign_after(changes, y, n, t, numerator, u, y_max)
+
+
+def _sign_after(
+    changes: list[int], y: Callable[[int], int], n: int, t: int, e_t: int, u: int, y_max: int
+) -> float:
+    """The exact sign of ``E_u`` for ``u`` past the integer phase, which ended at ``t`` with
+    ``E_t = e_t / n`` (non-zero, as is every later ``E``).
+
+    ``E_u = (m / n)**K * E_(u-K) + S_K`` with ``S_K`` the last ``K`` steps from 0 and
+    ``|E_(u-K)| <= y_max``: the sign of ``S_K`` is ``E_u``'s once ``|S_K|`` exceeds that tail.
+    ``K`` doubles from 64 until it does, or until the window reaches ``t`` and is exact. Big
+    integers of ``K * log2(n)`` bits, not of the whole history.
+    """
+    m, k = n - 1, 64
+    while True:
+        start = max(t, u - k)
+        numerator, power = (e_t, n) if start == t else (0, 1)  # S = numerator / power
+        for d in changes[start:u]:  # the changes of bars start + 1 .. u
+            numerator = m * numerator + y(d) * power
+            power *= n
+        if start == t or abs(numerator) > m ** (u - start) * y_max:
+            return float((numerator > 0) - (numerator < 0))
+        k *= 2
 
 
 class RsiReversionStrategy(SignalStrategy):

@@ -230,6 +230,19 @@ def test_exact_rsi_signs_every_bar_doubtful_equals_exact_reference(
     assert _as_list(sign) == _signs(_exact_rsi(ticks.tolist(), period), level)
 
 
+def test_exact_rsi_signs_long_series_windowed_sign_equals_exact_reference() -> None:
+    # Past 64 bars after the integer phase the sign comes from a window of the last K steps
+    # and a bound on the older tail; it must equal the full exact recursion's.
+    rng = np.random.default_rng(17)
+    ticks = np.cumsum(np.concatenate(([100_000], rng.integers(-50, 51, 400))))
+    for period, level in ((14, 30.0), (3, 50.0), (2, 70.0)):
+        sign = np.full(len(ticks), np.nan)
+        doubtful = np.zeros(len(ticks), dtype=bool)
+        doubtful[period:] = True
+        _exact_rsi_signs(ticks, period, Fraction(repr(level)), sign, doubtful)
+        assert _as_list(sign) == _signs(_exact_rsi(ticks.tolist(), period), level)
+
+
 def test_rsi_order_off_grid_within_bound_is_a_tie() -> None:
     # Thirds are off every decimal grid. Up 1/3 then down 1/3 is an RSI of exactly 50 (period
     # 2, at t = 2), which doubles make 50.00000000000001 or 49.99999999999999: a tie. Up again
