@@ -18,7 +18,8 @@ one in seven hit one of seven round levels exactly, 626 bars, 438 of them at the
 doubles put 176 of those below the level). Once ``E`` has a denominator, Wilder's step
 ``E = ((n - 1) * E + y) / n`` with an integer ``y`` only deepens it, so ``E`` is never 0
 again. From then on the doubles decide, with a rigorous bound; the rare bar within it is
-settled by the exact recursion in big integers. Off the grid a bar within that bound is a tie.
+settled exactly in big integers (the last steps, with a bound on the older tail). Off the grid
+a bar within that bound is a tie.
 """
 
 from __future__ import annotations
