@@ -43,9 +43,10 @@ _TRADE_FIELDS = (
     "slippage",
     "bars_held",
     "is_open",
+    "reason",
 )
-# One trade row: the fields above, as plain Python numbers.
-_TradeRow = tuple[int, int, float, int, float, float, float, float, float, float, int, bool]
+# One trade row: the fields above, as plain Python numbers (and the reason's string).
+_TradeRow = tuple[int, int, float, int, float, float, float, float, float, float, int, bool, str]
 
 
 @dataclass(slots=True)
@@ -162,8 +163,11 @@ class Account:
         self.qty_si.append(si)
         self.qty_change.append(quantity)
 
-    def sell(self, si: int, ti: int, bar: int, price: float, bars_held: int) -> None:
-        """Close the position in symbol ``si`` at raw ``price`` (slippage and commission taken)."""
+    def sell(
+        self, si: int, ti: int, bar: int, price: float, bars_held: int, reason: str = "signal"
+    ) -> None:
+        """Close the position in symbol ``si`` at raw ``price`` (slippage and commission taken);
+        ``reason`` tags the trade row (``signal``, ``end`` or ``rebalance``)."""
         pos = self.positions.pop(si)
         c = self.costs
         fill = c.sell_price(price)
@@ -194,8 +198,115 @@ class Account:
                 pos.slippage + q * (price - fill),
                 bars_held,
                 False,
+                reason,
             )
         )
+
+    # ---- rebalancing (see orchestrator.core.rebalancing) --------------------------------------
+
+    def transfer(self, ti: int, amount: float) -> None:
+        """Move ``amount`` of cash into this sleeve (+) or out of it to the pool (-) at ``ti``."""
+        allocation = self.allocation
+        if amount >= 0:
+            allocation.release(amount)
+        else:
+            allocation.allocate(-amount)
+        self.cash_ti.append(ti)
+        self.cash_value.append(allocation.available_capital)
+
+    def trim(self, si: int, ti: int, bar: int, price: float, quantity: float, held: int) -> float:
+        """Sell ``quantity`` of the position in ``si`` at raw ``price`` for a rebalance; return
+        the costs paid (commission + slippage).
+
+        The whole position closes through :meth:`sell` (its row carries the entry's costs, as
+        every round trip does); part of it is a round trip of those shares against the pro-rata
+        entry cost, with only this sale's costs in its row (the entry's stay with the position).
+        """
+        pos = self.positions[si]
+        c = self.costs
+        fill = c.sell_price(price)
+        if quantity >= pos.quantity:
+            q = pos.quantity
+            commission = min(c.commission(q, fill), q * fill) if self._charges else 0.0
+            self.sell(si, ti, bar, price, held, "rebalance")
+            return commission + q * (price - fill)
+        q = quantity
+        gross = q * fill
+        commission = min(c.commission(q, fill), gross) if self._charges else 0.0
+        proceeds = gross - commission
+        share_cost = pos.entry_cost * (q / pos.quantity)
+        self.allocation.release(proceeds)
+        pos.quantity -= q
+        pos.entry_cost -= share_cost
+        self._record(si, ti, -q)
+        pnl = proceeds - share_cost
+        slippage = q * (price - fill)
+        self.trade_rows.append(
+            (
+                si,
+                pos.entry_time,
+                pos.entry_price,
+                int(self.symbols[si].time[bar]),
+                fill,
+                q,
+                pnl,
+                pnl / share_cost if share_cost > MONEY_EPS else float("nan"),
+                commission,
+                slippage,
+                held,
+                False,
+                "rebalance",
+            )
+        )
+        return commission + slippage
+
+    def top_up(self, si: int, ti: int, bar: int, price: float, quantity: float) -> float:
+        """Buy ``quantity`` more of the position in ``si`` at raw ``price`` for a rebalance;
+        return the costs paid (commission + slippage).
+
+        The shares join the position at the raw price (its entry price becomes the quantity-
+        weighted average); the costs go into a row of their own (``reason="rebalance"``, bought
+        and valued at this bar, ``pnl`` = minus the costs), so every cost is in one row.
+        """
+        pos = self.positions[si]
+        c = self.costs
+        fill = c.buy_price(price)
+        commission = c.commission(quantity, fill) if self._charges else 0.0
+        cost = quantity * fill + commission
+        self.allocation.allocate(cost)
+        total = pos.quantity + quantity
+        pos.entry_price = (pos.entry_price * pos.quantity + price * quantity) / total
+        pos.quantity = total
+        pos.entry_cost += quantity * price
+        self._record(si, ti, quantity)
+        slippage = quantity * (fill - price)
+        now = int(self.symbols[si].time[bar])
+        costs = commission + slippage
+        self.trade_rows.append(
+            (
+                si,
+                now,
+                fill,
+                now,
+                price,
+                quantity,
+                -costs,
+                -costs / cost if cost > MONEY_EPS else float("nan"),
+                commission,
+                slippage,
+                0,
+                False,
+                "rebalance",
+            )
+        )
+        return costs
+
+    def _record(self, si: int, ti: int, change: float) -> None:
+        self.cash_ti.append(ti)
+        self.cash_value.append(self.allocation.available_capital)
+        self.qty_ti.append(ti)
+        self.qty_si.append(si)
+        self.qty_change.append(change)
 
     def open_rows(self, bars_held: Mapping[int, int]) -> list[_TradeRow]:
         """The positions still open, marked at each symbol's last close, as trade rows."""
@@ -218,6 +329,7 @@ class Account:
                     pos.slippage,
                     bars_held[si],
                     True,
+                    "signal",
                 )
             )
         return rows
@@ -246,6 +358,7 @@ class Account:
             data[name] = np.array(raw[name], dtype=np.float64)
         data["bars_held"] = np.array(raw["bars_held"], dtype=np.int64)
         data["is_open"] = np.array(raw["is_open"], dtype=bool)
+        data["reason"] = np.array(raw["reason"], dtype=object)
         return frame_from_columns(data)
 
     @property

@@ -8,13 +8,14 @@ enter (see :func:`to_decimal`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
 import pandas as pd
 
+from orchestrator.core.allocation import Rebalance
 from orchestrator.errors import ConfigError
 
 __all__ = [
@@ -117,6 +118,9 @@ class OrchestratorConfig:
             costs); otherwise they are marked at the last close and reported as open trades.
         risk_free_rate: annual risk-free rate for Sharpe and Sortino.
         periods_per_year: annualisation factor; ``None`` infers it from the bar spacing.
+        rebalance: when and how the sleeves go back to their target weights (see
+            :class:`~orchestrator.core.allocation.Rebalance` and
+            :mod:`orchestrator.core.rebalancing`); the default never rebalances.
     """
 
     logging_level: str = "INFO"
@@ -130,6 +134,7 @@ class OrchestratorConfig:
     close_at_end: bool = False
     risk_free_rate: float = 0.0
     periods_per_year: float | None = None
+    rebalance: Rebalance = field(default_factory=Rebalance)
 
     def __post_init__(self) -> None:
         level = self.logging_level
@@ -164,6 +169,13 @@ class OrchestratorConfig:
             if ppy <= 0:
                 raise ConfigError(f"periods_per_year must be > 0; found {self.periods_per_year!r}")
             object.__setattr__(self, "periods_per_year", ppy)
+        if isinstance(self.rebalance, dict):
+            object.__setattr__(self, "rebalance", Rebalance.from_dict(self.rebalance))
+        if not isinstance(self.rebalance, Rebalance):
+            raise ConfigError(
+                f"rebalance must be a Rebalance (e.g. Rebalance(schedule='monthly')); found "
+                f"{type(self.rebalance).__name__}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the configuration as JSON-serialisable plain values."""
@@ -179,6 +191,7 @@ class OrchestratorConfig:
             "close_at_end": self.close_at_end,
             "risk_free_rate": self.risk_free_rate,
             "periods_per_year": self.periods_per_year,
+            "rebalance": self.rebalance.to_dict(),
         }
 
     @classmethod
@@ -256,6 +269,11 @@ class Trade:
     minus entry cost including entry commission; ``return_pct`` is ``pnl / entry cost``
     (a fraction). An open trade (``is_open``) is marked at the symbol's last close, without
     exit costs, exactly as the equity curve marks it.
+
+    ``reason`` says what caused the trade: ``"signal"`` (the strategy's own entry and exit, and
+    positions still open at the end), ``"end"`` (closed by ``close_at_end``) or
+    ``"rebalance"`` (a trim or a top-up by a ``scale`` rebalance, see
+    :mod:`orchestrator.core.rebalancing`).
     """
 
     strategy_id: str
@@ -271,6 +289,7 @@ class Trade:
     slippage: float
     bars_held: int
     is_open: bool = False
+    reason: str = "signal"
 
 
 @dataclass(frozen=True, slots=True)

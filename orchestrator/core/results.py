@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -26,20 +26,28 @@ from orchestrator.core.models import (
 )
 
 __all__ = [
+    "CASH",
     "PORTFOLIO",
+    "TRANSFER_COLUMNS",
     "OrchestratorResult",
     "StrategyResult",
     "breaches_frame",
     "empty_frame",
     "frame_from_columns",
     "trades_frame",
+    "transfers_frame",
 ]
 
 PORTFOLIO = "Portfolio"
+CASH = "Cash"  # the unallocated pool's column in ``OrchestratorResult.weights``
+#: One row per sleeve per rebalance: the transfer (+ into the sleeve, - out of it, to the
+#: unallocated cash pool), why (``schedule`` or ``drift``), the commission + slippage of the
+#: trades it caused in that sleeve, and the part of the wanted move that could not be made.
+TRANSFER_COLUMNS = ["timestamp", "strategy_id", "amount", "reason", "costs", "shortfall"]
 _TIME_COLUMNS = {"entry_time", "exit_time", "timestamp", "last_timestamp"}
 _INT_COLUMNS = {"bars_held", "bars"}
 _BOOL_COLUMNS = {"is_open"}
-_STR_COLUMNS = {"strategy_id", "symbol", "action"}
+_STR_COLUMNS = {"strategy_id", "symbol", "action", "reason"}
 
 
 def _retype(frame: pd.DataFrame) -> pd.DataFrame:
@@ -83,13 +91,30 @@ def empty_frame(kind: str) -> pd.DataFrame:
     """An empty trades (``kind="trades"``) or breaches table with every column typed: a copy
     of one built once, so that results for many sleeves pay no construction cost for it."""
     if kind not in _EMPTY:
-        _EMPTY[kind] = trades_frame([]) if kind == "trades" else breaches_frame([])
+        if kind == "trades":
+            _EMPTY[kind] = trades_frame([])
+        elif kind == "transfers":
+            _EMPTY[kind] = transfers_frame([])
+        else:
+            _EMPTY[kind] = breaches_frame([])
     return _EMPTY[kind].copy()
 
 
 def trades_frame(trades: Iterable[Trade | Mapping[str, Any]]) -> pd.DataFrame:
-    """One row per trade, columns as :class:`~orchestrator.core.models.Trade`'s fields."""
-    return _typed_frame(trades, TRADE_COLUMNS)
+    """One row per trade, columns as :class:`~orchestrator.core.models.Trade`'s fields (a
+    record without ``reason``, from before trades had one, is a ``"signal"`` trade)."""
+    rows = [
+        {**r, "reason": "signal"} if isinstance(r, Mapping) and "reason" not in r else r
+        for r in trades
+    ]
+    return _typed_frame(rows, TRADE_COLUMNS)
+
+
+def transfers_frame(transfers: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """One row per sleeve per rebalance, columns :data:`TRANSFER_COLUMNS` (``shortfall``
+    0 when a record has none)."""
+    rows = [{"shortfall": 0.0, **r} for r in transfers]
+    return _typed_frame(rows, TRANSFER_COLUMNS)
 
 
 def breaches_frame(breaches: Iterable[CapitalBreach | Mapping[str, Any]]) -> pd.DataFrame:
@@ -297,6 +322,45 @@ class OrchestratorResult:
     periods_per_year: float
     config: OrchestratorConfig
     warnings: tuple[str, ...] = ()
+    transfers: pd.DataFrame = field(default_factory=lambda: empty_frame("transfers"))
+
+    @property
+    def rebalances(self) -> int:
+        """How many rebalances the run made (timestamps with transfers)."""
+        return int(self.transfers["timestamp"].nunique())
+
+    @property
+    def rebalance_costs(self) -> float:
+        """The commission + slippage of every trade the rebalances caused."""
+        return float(self.transfers["costs"].sum())
+
+    @cached_property
+    def weights(self) -> pd.DataFrame:
+        """Each sleeve's share of portfolio equity at every timestamp, then the unallocated
+        cash's (column ``"Cash"``); each row sums to 1 (NaN where the portfolio is worth 0)."""
+        index = self.portfolio_equity.index
+        portfolio = self.portfolio_equity.to_numpy(dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(portfolio > 0, 1.0 / portfolio, np.nan)
+        columns: dict[str, np.ndarray] = {}
+        sleeves = np.zeros(len(index))
+        for sid, sr in self.strategy_results.items():
+            equity = sr.equity_curve.to_numpy(np.float64)
+            sleeves = sleeves + equity
+            columns[sid] = equity * scale
+        cash = CASH if CASH not in columns else f"{CASH} (unallocated)"
+        columns[cash] = (portfolio - sleeves) * scale
+        frame = pd.DataFrame(columns, index=index)
+        frame.index.name = "timestamp"
+        return frame
+
+    @cached_property
+    def attribution(self) -> pd.DataFrame:
+        """The portfolio's P&L split by strategy, costs and cash (see
+        :func:`orchestrator.core.attribution.attribution`); sums to the P&L to the cent."""
+        from orchestrator.core.attribution import attribution
+
+        return attribution(self)
 
     @cached_property
     def comparison_table(self) -> pd.DataFrame:
@@ -369,6 +433,7 @@ class OrchestratorResult:
             "aggregate_metrics": {k: _enc(v) for k, v in self.aggregate_metrics.to_dict().items()},
             "strategy_results": [sr.to_dict() for sr in self.strategy_results.values()],
             "warnings": list(self.warnings),
+            "transfers": _frame_to_records(self.transfers),
         }
 
     @classmethod
@@ -384,6 +449,7 @@ class OrchestratorResult:
             periods_per_year=_dec_float(data["periods_per_year"]),
             config=OrchestratorConfig.from_dict(dict(data["config"])),
             warnings=tuple(data.get("warnings", ())),
+            transfers=transfers_frame(_decode_records(data.get("transfers", []))),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -404,6 +470,7 @@ class OrchestratorResult:
             and self.periods_per_year == other.periods_per_year
             and self.config == other.config
             and self.warnings == other.warnings
+            and _frames_equal(self.transfers, other.transfers)
         )
 
     __hash__ = None  # type: ignore[assignment]

@@ -151,7 +151,8 @@ def _with_transfer(result: OrchestratorResult, k: int, amount: float) -> _Rebala
     )
     values = {f.name: getattr(result, f.name) for f in fields(result)}
     values["strategy_results"] = moved
-    return _Rebalanced(**values, transfers=transfers)
+    values["transfers"] = transfers
+    return _Rebalanced(**values)
 
 
 def test_attribution_transfers_are_flows_not_pnl(allocation_run) -> None:

@@ -402,6 +402,7 @@ def test_trade_and_breach_columns_follow_fields() -> None:
         "slippage",
         "bars_held",
         "is_open",
+        "reason",
     ]
     assert BREACH_COLUMNS == [
         "timestamp",
