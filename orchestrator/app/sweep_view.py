@@ -10,11 +10,14 @@ No Streamlit here (the view is :mod:`orchestrator.ui.sweep`); the sweep itself i
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import os
-from collections.abc import Callable, Mapping, Sequence
+import sys
+import types
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -240,15 +243,36 @@ def local_client(mode: str | None = None) -> Any:
             silence_logs=logging.ERROR,
         )
     else:
-        cluster = LocalCluster(
-            n_workers=os.cpu_count() or 1,
-            threads_per_worker=1,
-            processes=True,
-            memory_limit="auto",
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-        )
+        with _plain_main():
+            cluster = LocalCluster(
+                n_workers=os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit="auto",
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+            )
     return Client(cluster, set_as_default=False)
+
+
+@contextlib.contextmanager
+def _plain_main() -> Iterator[None]:
+    """Hide the script being run as ``__main__`` while worker processes start.
+
+    Dask starts its workers with multiprocessing's "spawn", which imports the parent's
+    ``__main__`` again from its file in every child; under ``streamlit run`` that module is
+    the dashboard script, which would then run (load the data, backtest) once per worker.
+    A bare stand-in module has no file to import, so the workers start clean.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or not getattr(main, "__file__", None):
+        yield
+        return
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def worker_count(client: Any | None) -> int:

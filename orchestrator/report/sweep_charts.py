@@ -28,6 +28,7 @@ _LAYOUT: dict[str, Any] = {
     "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0},
 }
 _CURRENT = {"symbol": "circle-open", "size": 18, "line": {"width": 3}, "color": "#1f2430"}
+_BARS = "#6f8fb8"
 _BEST = {"symbol": "x-thin", "size": 14, "line": {"width": 3, "color": "#1f2430"}}
 
 
@@ -151,7 +152,7 @@ def sweep_histogram(table: pd.DataFrame, metric: str) -> go.Figure:
         go.Histogram(
             x=values,
             nbinsx=min(50, max(5, len(values) // 3)),
-            marker={"color": PORTFOLIO_COLOR},
+            marker={"color": _BARS, "line": {"color": "#ffffff", "width": 1}},
             name=plain(column),
             hovertemplate="%{x}: %{y} combinations<extra></extra>",
         )

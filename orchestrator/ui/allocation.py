@@ -222,8 +222,11 @@ def _walk_forward_section(
         return
     if wf.warnings:
         say_list("warning", wf.warnings)
-    st.plotly_chart(walk_forward_figure(wf), key="walk_forward_chart", theme=None)
-    table = wf.table.rename(columns={c: COLUMNS[c].label for c in wf.table if c in COLUMNS})
+    figure = walk_forward_figure(wf)
+    figure.update_layout(margin={"t": 120}, legend={"y": 1.0})  # room for the two-line title
+    st.plotly_chart(figure, key="walk_forward_chart", theme=None)
+    labels = {c: COLUMNS[c].label for c in wf.table if c in COLUMNS} | {"sample": "Sample"}
+    table = wf.table.rename(columns=labels)
     percent = [COLUMNS[c].label for c in wf.table if c in COLUMNS and COLUMNS[c].kind == "pct"]
     config: dict[str, Any] = {
         c: st.column_config.NumberColumn(c, format="percent") for c in percent
