@@ -146,7 +146,7 @@ def _exact_rsi_signs(
     if not later.size:
         return
     changes = diffs.tolist()
-    y_max = max(a, b) * int(np.abs(diffs).max())  # |E| never exceeds it: E averages the y
+    y_max = max(abs(a), abs(b)) * int(np.abs(diffs).max())  # E averages the y: |E| <= y_max
     for u in later.tolist():
         sign[u] = _sign_after(changes, y, n, t, numerator, u, y_max)
 
