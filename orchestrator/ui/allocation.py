@@ -30,6 +30,7 @@ from orchestrator.app.suggest import (
     suggest,
 )
 from orchestrator.app.walkforward import WalkForwardResult, walk_forward
+from orchestrator.core.allocation import check_bounds, check_weight_bounds
 from orchestrator.core.attribution import (
     attribution,
     cash_drag,
@@ -98,8 +99,9 @@ def _walk(
 # ---- sections -------------------------------------------------------------------------------
 
 
-def _bounds(result: OrchestratorResult) -> tuple[float, float, float]:
-    """The total and the bounds of a weight, shared by the suggestion, frontier and test."""
+def _bounds(result: OrchestratorResult) -> tuple[float, float, float] | None:
+    """The total and the bounds of a weight, shared by the suggestion, frontier and test;
+    None (and an error) when no weights within the bounds can add up to the total."""
     c1, c2, c3 = st.columns(3)
     total = c1.number_input(
         "Total weight (invested share)",
@@ -116,7 +118,15 @@ def _bounds(result: OrchestratorResult) -> tuple[float, float, float]:
     high = c3.number_input(
         "Maximum weight", min_value=0.0, max_value=1.0, value=1.0, step=0.01, key="al_max"
     )
-    return float(total), float(low), float(high)
+    bounds = float(total), float(low), float(high)
+    try:
+        check_bounds(bounds[0], len(result.strategy_results), *check_weight_bounds(low, high))
+    except ConfigError as exc:
+        # One message for the three sections that use the bounds; core words it for the
+        # rebalancing options, which this view does not set.
+        say("error", f"Minimum and maximum weight: {str(exc).removeprefix('rebalance ')}")
+        return None
+    return bounds
 
 
 def _suggestion(
@@ -266,7 +276,8 @@ def show_allocation(
     """The whole allocation view of ``result`` (the run of ``spec``; ``key`` its cache key)."""
     st.subheader("Suggest weights")
     bounds = _bounds(result)
-    chosen = _suggestion(result, spec, key, bounds, param_specs)
-    _frontier_section(result, key, bounds, chosen)
-    _walk_forward_section(result, key, bounds)
+    if bounds is not None:
+        chosen = _suggestion(result, spec, key, bounds, param_specs)
+        _frontier_section(result, key, bounds, chosen)
+        _walk_forward_section(result, key, bounds)
     _attribution_section(result)
