@@ -37,7 +37,7 @@ def _ok(at: AppTest) -> None:
 
 
 def _charts(at: AppTest) -> dict[str, dict[str, Any]]:
-    return {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    return {str(c.key): json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
 def _values(array: Any) -> np.ndarray:
@@ -86,13 +86,13 @@ def test_allocation_tab_walk_forward_shows_out_of_sample_and_labelled_in_sample(
     at = _allocation_tab()
     _ok(at)
     names = _names(_charts(at)["walk_forward_chart"])
-    rule = at.selectbox(key="al_wf_rule").value
+    rule = str(at.selectbox(key="al_wf_rule").value)
     assert names[0] == out_of_sample_label(rule)
     assert in_sample_label(rule) in names
     assert "hindsight" in in_sample_label(rule)
-    table = at.dataframe[1].value
-    assert table.loc[in_sample_label(rule), "Sample"] == "in sample (hindsight)"
-    assert table.loc[out_of_sample_label(rule), "Sample"] == "out of sample"
+    sample = at.dataframe[1].value["Sample"]
+    assert sample[in_sample_label(rule)] == "in sample (hindsight)"
+    assert sample[out_of_sample_label(rule)] == "out of sample"
 
 
 def test_allocation_tab_waterfall_sums_to_the_portfolio_pnl() -> None:

@@ -25,7 +25,6 @@ def _threads_cluster(monkeypatch: pytest.MonkeyPatch) -> None:
     """The sweep's cluster in-process: it starts at once and needs no worker processes."""
     monkeypatch.setenv(CLUSTER_ENV, "threads")
     monkeypatch.delenv("ORCHESTRATOR_DASK_SCHEDULER", raising=False)
-    return
 
 
 def _sweep_tab() -> AppTest:
@@ -40,7 +39,7 @@ def _ok(at: AppTest) -> None:
 
 
 def _charts(at: AppTest) -> dict[str, dict[str, Any]]:
-    return {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    return {str(c.key): json.loads(c.proto.spec) for c in at.get("plotly_chart")}
 
 
 def _values(array: Any) -> np.ndarray:
@@ -50,7 +49,7 @@ def _values(array: Any) -> np.ndarray:
 
 
 def _traces(figure: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {t.get("name", t["type"]): t for t in figure["data"]}
+    return {str(t.get("name", t["type"])): t for t in figure["data"]}
 
 
 def _metric(at: AppTest, label: str) -> str:
