@@ -9,6 +9,7 @@ taken per period as ``rf / P``. Fractions, not percent. Where a figure has no ho
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -17,6 +18,7 @@ import pandas as pd
 
 __all__ = [
     "PerformanceMetrics",
+    "TradeColumns",
     "annual_volatility",
     "cagr",
     "calmar_ratio",
@@ -29,6 +31,8 @@ __all__ = [
 ]
 
 NAN = float("nan")
+#: A trades table, or a mapping of its columns to arrays (what :func:`trade_stats` reads).
+TradeColumns = pd.DataFrame | Mapping[str, Any]
 
 
 @dataclass(frozen=True, eq=False)  # eq below (NaN equals NaN), so unhashable
@@ -193,16 +197,43 @@ def calmar_ratio(equity: np.ndarray, periods_per_year: float) -> float:
     return cagr(equity, periods_per_year) / abs(mdd)
 
 
-def trade_stats(trades: pd.DataFrame) -> dict[str, float]:
+def _column(trades: TradeColumns, name: str) -> np.ndarray:
+    values = trades[name]
+    if isinstance(values, pd.Series):
+        return values.to_numpy()
+    return np.asarray(values)
+
+
+def _total(values: np.ndarray) -> float:
+    """The sum as pandas' ``Series.sum`` takes it (NaN skipped): the same pairwise sum."""
+    values = np.asarray(values, dtype=np.float64)
+    nan = np.isnan(values)
+    return float(np.where(nan, 0.0, values).sum() if nan.any() else values.sum())
+
+
+def trade_stats(trades: TradeColumns) -> dict[str, float]:
     """Count, win rate, profit factor and average/best/worst return of the closed trades.
 
     Win rate = winners / closed trades; profit factor = gross profit / gross loss (inf when
     there are winners and no losers, NaN when there are neither); returns are ``return_pct``.
     Costs are the commission and slippage of every trade, open ones included.
+
+    ``trades`` is a trades table or any mapping of its columns (``pnl``, ``return_pct``,
+    ``is_open``, ``commission``, ``slippage``) to numpy arrays: the engine passes slices of
+    the run's one column table, so no per-sleeve frame is filtered.
     """
-    costs = float(trades["commission"].sum() + trades["slippage"].sum()) if len(trades) else 0.0
-    closed = trades[~trades["is_open"].astype(bool)] if len(trades) else trades
-    n = len(closed)
+    # A mapping without columns (a run without trades) has no rows either.
+    size = len(trades) if isinstance(trades, pd.DataFrame) else len(trades.get("pnl", ()))
+    costs = 0.0
+    n = 0
+    if size:
+        costs = _total(_column(trades, "commission")) + _total(_column(trades, "slippage"))
+        pnl = _column(trades, "pnl").astype(np.float64, copy=False)
+        ret = _column(trades, "return_pct").astype(np.float64, copy=False)
+        closed = ~_column(trades, "is_open").astype(bool)
+        if not closed.all():
+            pnl, ret = pnl[closed], ret[closed]
+        n = len(pnl)
     if n == 0:
         return {
             "num_trades": 0,
@@ -213,25 +244,25 @@ def trade_stats(trades: pd.DataFrame) -> dict[str, float]:
             "worst_trade_return": NAN,
             "total_costs": costs,
         }
-    pnl = closed["pnl"].to_numpy(dtype=float)
-    ret = closed["return_pct"].to_numpy(dtype=float)
-    profit = float(pnl[pnl > 0].sum())
+    wins = pnl > 0
+    profit = float(pnl[wins].sum())
     loss = float(-pnl[pnl < 0].sum())
     pf = profit / loss if loss > 0 else (math.inf if profit > 0 else NAN)
+    finite = bool(np.isfinite(ret).any())
     return {
         "num_trades": n,
-        "win_rate": float((pnl > 0).sum() / n),
+        "win_rate": float(wins.sum() / n),
         "profit_factor": pf,
-        "avg_trade_return": float(np.nanmean(ret)) if np.isfinite(ret).any() else NAN,
-        "best_trade_return": float(np.nanmax(ret)) if np.isfinite(ret).any() else NAN,
-        "worst_trade_return": float(np.nanmin(ret)) if np.isfinite(ret).any() else NAN,
+        "avg_trade_return": float(np.nanmean(ret)) if finite else NAN,
+        "best_trade_return": float(np.nanmax(ret)) if finite else NAN,
+        "worst_trade_return": float(np.nanmin(ret)) if finite else NAN,
         "total_costs": costs,
     }
 
 
 def compute_metrics(
     equity: np.ndarray,
-    trades: pd.DataFrame,
+    trades: TradeColumns,
     exposure: float,
     periods_per_year: float,
     risk_free_rate: float = 0.0,
@@ -239,17 +270,33 @@ def compute_metrics(
     """Compute every :class:`PerformanceMetrics` figure for one equity curve and its trades.
 
     ``exposure`` is the share of bars during which a position was held (computed by the
-    caller, who knows the positions).
+    caller, who knows the positions). ``trades`` is a trades table or a mapping of its columns
+    (see :func:`trade_stats`). The figures are those of the functions above, bit for bit; the
+    returns and the drawdown are computed once and shared.
     """
     equity = np.asarray(equity, dtype=float)
     mdd, duration = max_drawdown(equity)
+    r = _returns(equity)
+    p = periods_per_year
+    root = math.sqrt(p)
+    growth = cagr(equity, p)
+    if len(r) < 2:
+        vol = sharpe = sortino = NAN
+    else:
+        sd = float(np.std(r, ddof=1))
+        vol = float(sd * root)
+        excess = r - risk_free_rate / p
+        mean = np.mean(excess)
+        sharpe = float(mean / sd * root) if sd > 1e-15 else NAN
+        downside = math.sqrt(float(np.mean(np.minimum(excess, 0.0) ** 2)))
+        sortino = float(mean / downside * root) if downside > 1e-15 else NAN
     return PerformanceMetrics(
         total_return=total_return(equity),
-        cagr=cagr(equity, periods_per_year),
-        annual_volatility=annual_volatility(equity, periods_per_year),
-        sharpe_ratio=sharpe_ratio(equity, periods_per_year, risk_free_rate),
-        sortino_ratio=sortino_ratio(equity, periods_per_year, risk_free_rate),
-        calmar_ratio=calmar_ratio(equity, periods_per_year),
+        cagr=growth,
+        annual_volatility=vol,
+        sharpe_ratio=sharpe,
+        sortino_ratio=sortino,
+        calmar_ratio=growth / abs(mdd) if mdd < 0 else NAN,
         max_drawdown=mdd,
         max_drawdown_duration=duration,
         exposure=float(exposure),
