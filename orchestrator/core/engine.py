@@ -37,6 +37,7 @@ from orchestrator.core.models import (
 from orchestrator.core.protocol import declared_arrays, default_strategy_id, unique_ids
 from orchestrator.core.results import PORTFOLIO, OrchestratorResult, StrategyResult
 from orchestrator.core.state import Clock, StrategyState
+from orchestrator.core.tables import trade_columns
 from orchestrator.core.weights import check_weights
 from orchestrator.errors import ConfigError, DataError, StrategyError
 
@@ -315,15 +316,18 @@ class _Built:
         results: dict[str, StrategyResult] = {}
         total = np.full(n, orch.unallocated_cash)
         held_any = np.zeros(n, dtype=bool)
-        all_trades = []
+        accounts = list(self.accounts.values())
+        # Every sleeve's trades as one column table; a sleeve's frame is a slice of it.
+        table = trade_columns(
+            accounts, [{si: self.held_to_end(a, si) for si in a.positions} for a in accounts]
+        )
         calendars: dict[tuple[str, ...], tuple[np.ndarray, float]] = {}
-        for sid, acc in self.accounts.items():
+        for k, (sid, acc) in enumerate(self.accounts.items()):
             equity, cash, value = acc.curves(n)
             total += equity
             held = value > 0
             held_any |= held
-            trades = acc.trade_table({si: self.held_to_end(acc, si) for si in acc.positions})
-            all_trades.append(trades)
+            trades = table.frame(k)
             initial = acc.allocation.allocated_capital
             # Metrics on the strategy's own calendar (the points where one of its symbols has a
             # bar): elsewhere its equity cannot move, and counting those points would make its
@@ -352,7 +356,7 @@ class _Built:
                 breaches=acc.breach_table(),
                 metrics=compute_metrics(
                     _from_start(equity[own], initial),
-                    trades,
+                    table.columns(k),
                     float(held[own].mean()) if own.any() else 0.0,
                     own_ppy,
                     rf,
@@ -361,9 +365,6 @@ class _Built:
             )
         portfolio = pd.Series(total, index=index, name=PORTFOLIO)
         capital = float(orch.initial_capital)
-        combined = (
-            pd.concat(all_trades, ignore_index=True) if len(all_trades) > 1 else all_trades[0]
-        )
         return OrchestratorResult(
             strategy_results=results,
             portfolio_equity=portfolio,
@@ -371,7 +372,7 @@ class _Built:
             unallocated_cash=orch.unallocated_cash,
             aggregate_metrics=compute_metrics(
                 _from_start(total, capital),
-                combined,
+                table.whole,
                 float(held_any.mean()) if n else 0.0,
                 ppy,
                 rf,
