@@ -31,12 +31,10 @@ import numpy as np
 import pandas as pd
 
 from orchestrator.core.models import HistoricalDataBar
+from orchestrator.core.validation import OHLCV_COLUMNS, PRICE_COLUMNS, validate_ohlcv, where_of
 from orchestrator.errors import DataError
 
-__all__ = ["BarWindow", "Market", "SymbolData", "validate_ohlcv"]
-
-PRICE_COLUMNS = ("open", "high", "low", "close")
-OHLCV_COLUMNS = (*PRICE_COLUMNS, "volume")
+__all__ = ["OHLCV_COLUMNS", "PRICE_COLUMNS", "BarWindow", "Market", "SymbolData", "validate_ohlcv"]
 
 
 # Elements after the end of every buffer (see the module docstring): reads past the data by a
@@ -56,101 +54,20 @@ def _readonly(array: np.ndarray) -> np.ndarray:
     return np.frombuffer(buffer, dtype=array.dtype, count=len(array))
 
 
-def _where(name: str, source: str | None) -> str:
-    return f"{source}, symbol {name!r}" if source else f"symbol {name!r}"
-
-
-def validate_ohlcv(
-    name: str,
-    times: np.ndarray,
-    columns: Mapping[str, np.ndarray],
-    *,
-    source: str | None = None,
-) -> None:
-    """Raise DataError unless the bars of one symbol are usable, naming the first bad row.
-
-    ``times`` are int64 nanoseconds (already sorted); ``columns`` maps open/high/low/close and
-    optionally volume to float arrays of the same length. Checks, in order: not empty,
-    strictly increasing timestamps, finite prices > 0, high >= max(open, close),
-    low <= min(open, close), volume finite and >= 0.
-    """
-    where = _where(name, source)
-    n = len(times)
-    if n == 0:
-        raise DataError(f"{where}: no bars; expected at least one row of OHLC data")
-
-    def stamp(i: int) -> str:
-        return pd.Timestamp(int(times[i])).isoformat()
-
-    if n > 1:
-        step = np.diff(times)
-        bad = np.flatnonzero(step <= 0)
-        if bad.size:
-            i = int(bad[0]) + 1
-            problem = "duplicate timestamp" if step[bad[0]] == 0 else "timestamps out of order"
-            raise DataError(
-                f"{where}, row {i} ({stamp(i)}): {problem}; expected one bar per timestamp in "
-                f"increasing order (drop duplicates, e.g. df[~df.index.duplicated()])"
-            )
-    for col in PRICE_COLUMNS:
-        values = columns[col]
-        bad = np.flatnonzero(~np.isfinite(values))
-        if bad.size:
-            i = int(bad[0])
-            raise DataError(
-                f"{where}, row {i} ({stamp(i)}): {col} is {float(values[i])!r}; expected a finite "
-                f"price (drop or fill the missing rows, e.g. df.dropna())"
-            )
-        bad = np.flatnonzero(values <= 0)
-        if bad.size:
-            i = int(bad[0])
-            raise DataError(
-                f"{where}, row {i} ({stamp(i)}): {col} is {float(values[i])!r}; expected a "
-                f"price > 0"
-            )
-    o, h, lo, c = (columns[k] for k in PRICE_COLUMNS)
-    # A relative tolerance of a few ulps keeps rounding noise in vendor data from failing.
-    top = np.maximum(o, c)
-    bad = np.flatnonzero(h < top * (1 - 1e-12))
-    if bad.size:
-        i = int(bad[0])
-        raise DataError(
-            f"{where}, row {i} ({stamp(i)}): high {float(h[i])!r} is below max(open, close) "
-            f"{float(top[i])!r}; expected high >= open and high >= close (check the column order)"
-        )
-    bottom = np.minimum(o, c)
-    bad = np.flatnonzero(lo > bottom * (1 + 1e-12))
-    if bad.size:
-        i = int(bad[0])
-        raise DataError(
-            f"{where}, row {i} ({stamp(i)}): low {float(lo[i])!r} is above min(open, close) "
-            f"{float(bottom[i])!r}; expected low <= open and low <= close (check the column order)"
-        )
-    volume = columns.get("volume")
-    if volume is not None:
-        bad = np.flatnonzero(~np.isfinite(volume) | (volume < 0))
-        if bad.size:
-            i = int(bad[0])
-            raise DataError(
-                f"{where}, row {i} ({stamp(i)}): volume is {float(volume[i])!r}; expected a finite "
-                f"number >= 0 (leave the column out if there is no volume)"
-            )
-
-
 def to_ns(index: Any, name: str, source: str | None = None) -> np.ndarray:
     """Return timestamps as int64 nanoseconds; tz-aware ones are converted to naive UTC."""
     try:
         dt = pd.DatetimeIndex(index)
     except (TypeError, ValueError) as exc:
         raise DataError(
-            f"{_where(name, source)}: timestamps could not be read as dates ({exc}); expected "
+            f"{where_of(name, source)}: timestamps could not be read as dates ({exc}); expected "
             f"a DatetimeIndex or ISO dates"
         ) from None
     if dt.tz is not None:
         dt = dt.tz_convert("UTC").tz_localize(None)
     if dt.hasnans:
         i = int(np.flatnonzero(dt.isna())[0])
-        raise DataError(f"{_where(name, source)}, row {i}: missing timestamp (NaT)")
+        raise DataError(f"{where_of(name, source)}, row {i}: missing timestamp (NaT)")
     return np.asarray(dt.as_unit("ns").asi8, dtype=np.int64)
 
 
@@ -192,6 +109,15 @@ def _frame_arrays(symbol: str, frame: pd.DataFrame) -> tuple[np.ndarray, dict[st
         )
     times = to_ns(frame.index, symbol)
     columns: dict[str, np.ndarray] = {}
+    labels = list(frame.columns)
+    if len(set(labels)) == len(labels) and all(d == np.float64 for d in frame.dtypes.tolist()):
+        # Every column float64 (the loaders' and generators' frames): one array for all of
+        # them, a column per view; pd.to_numeric would return each column unchanged.
+        block = frame.to_numpy(dtype=np.float64, copy=False)
+        where = {label: k for k, label in enumerate(labels)}
+        for col in OHLCV_COLUMNS:
+            columns[col] = block[:, where[lower[col]]] if col in lower else np.zeros(len(frame))
+        return times, columns
     for col in OHLCV_COLUMNS:
         if col not in lower:
             columns[col] = np.zeros(len(frame))
@@ -256,6 +182,20 @@ def _stamps(symbol: str, stamps: list[Any]) -> pd.DatetimeIndex:
         ) from None
 
 
+def _union(stamps: list[np.ndarray]) -> np.ndarray:
+    """The sorted union of sorted, duplicate-free timestamp arrays."""
+    first = stamps[0]
+    if all(len(t) == len(first) and np.array_equal(t, first) for t in stamps[1:]):
+        return first  # one calendar for every symbol
+    # A sort plus a neighbour mask, not np.unique: numpy 2 takes a hash path for int64 there
+    # that is ten times slower on long histories.
+    times = np.sort(np.concatenate(stamps), kind="stable")
+    keep = np.empty(len(times), dtype=bool)
+    keep[:1] = True
+    np.not_equal(times[1:], times[:-1], out=keep[1:])
+    return times[keep]
+
+
 class Market:
     """Validated, aligned market data for one run."""
 
@@ -290,28 +230,27 @@ class Market:
                     f"symbol {name!r}: expected a pandas DataFrame or a list of "
                     f"HistoricalDataBar; found {type(value).__name__}"
                 )
-            order = np.argsort(times, kind="stable")
-            if len(order) and np.any(order != np.arange(len(order))):
+            if len(times) > 1 and not bool((times[1:] >= times[:-1]).all()):
+                order = np.argsort(times, kind="stable")
                 times = times[order]
                 cols = {k: v[order] for k, v in cols.items()}
             validate_ohlcv(name, times, cols)
             raw[name] = (times, cols)
-        # Sorted union of the timestamps. A sort plus a neighbour mask, not np.unique: numpy 2
-        # takes a hash path for int64 there that is ten times slower on long histories.
-        times = np.sort(np.concatenate([t for t, _ in raw.values()]), kind="stable")
-        keep = np.empty(len(times), dtype=bool)
-        keep[:1] = True
-        np.not_equal(times[1:], times[:-1], out=keep[1:])
-        timeline = times[keep]
+        timeline = _union([t for t, _ in raw.values()])
+        shared = _readonly(timeline)
+        # Symbols on the whole timeline (one calendar for all, the common case) share its
+        # arrays: positions 0..n-1, found without a search.
+        everywhere = _readonly(np.arange(len(timeline), dtype=np.int64))
         out: dict[str, SymbolData] = {}
         for name, (times, cols) in raw.items():
+            full = len(times) == len(timeline) and np.array_equal(times, timeline)
             out[name] = SymbolData(
                 symbol=name,
-                time=_readonly(times),
-                positions=_readonly(np.searchsorted(timeline, times)),
+                time=shared if full else _readonly(times),
+                positions=everywhere if full else _readonly(np.searchsorted(timeline, times)),
                 **{k: _readonly(v) for k, v in cols.items()},
             )
-        return cls(out, _readonly(timeline))
+        return cls(out, shared)
 
     def close_on_timeline(self, symbol: str) -> np.ndarray:
         """Return the symbol's latest close at each timeline point (NaN before its first bar)."""
