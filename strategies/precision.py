@@ -167,6 +167,10 @@ def mean_order(values: np.ndarray, fast: int, slow: int) -> np.ndarray:
         return out
     grid = tick_arrays(x) if longest < 4096 else None
     if grid is None:
+        estimated = _estimated_mean_order(x, fast, slow)
+        if estimated is not None:
+            out[longest - 1 :] = estimated
+            return out
         return order(sma(x, fast), sma(x, slow))
     ticks = grid[0]
     g = math.gcd(fast, slow)
@@ -180,6 +184,73 @@ def mean_order(values: np.ndarray, fast: int, slow: int) -> np.ndarray:
         diff = sum_fast.astype(object) * (slow // g) - sum_slow.astype(object) * (fast // g)
     out[longest - 1 :] = _sign_of_ints(diff)
     return out
+
+
+_U = 2.0**-53  # unit roundoff of float64
+_TINY = 2.0**-1000  # absolute slack for the bounds (covers underflow in the estimates)
+
+
+def _estimated_mean_order(x: np.ndarray, fast: int, slow: int) -> np.ndarray | None:
+    """``order(sma(x, fast), sma(x, slow))`` from ``t = max - 1`` on, without computing the
+    correctly rounded SMAs in full (None when the estimate does not apply).
+
+    Each mean is first estimated from a plain running sum, with a rigorous error bound
+    against the correctly rounded SMA: the running sum of ``k`` terms is within
+    ``gamma_k * sum |x|`` of the exact prefix sum (any summation order), so a window's sum is
+    within the two prefixes' bounds plus its own subtraction, and the quotient by ``n`` adds
+    an ulp or two. Where the two estimates differ by more than their bounds plus the tie
+    tolerance, neither the sign nor "no tie" can change, and the estimate's sign is the
+    answer. The few bars left undecided (an exact tie, or means within the bounds of each
+    other) get the correctly rounded SMAs from exact arithmetic, and the tolerance of
+    :func:`order`. Too many of them (flat prices) and the caller takes the full path.
+    """
+    size = len(x)
+    longest = max(fast, slow)
+    if size * _U >= 0.01:
+        return None
+    with np.errstate(over="ignore", invalid="ignore"):
+        prefix = np.zeros(size + 1)
+        np.cumsum(x, out=prefix[1:])
+        mass = np.zeros(size + 1)
+        np.cumsum(np.abs(x), out=mass[1:])
+        if not (np.isfinite(prefix).all() and np.isfinite(mass[-1])):
+            return None
+        # |prefix[k] - exact| <= gamma_k * exact mass <= 2 k u * computed mass (k u < 0.01).
+        perr = mass * np.arange(size + 1, dtype=np.float64)
+        perr *= 2.0 * _U
+
+        def estimate(n: int) -> tuple[np.ndarray, np.ndarray]:
+            top, bottom = prefix[longest:], prefix[longest - n : size + 1 - n]
+            d = top - bottom
+            err = perr[longest:] + perr[longest - n : size + 1 - n] + 2.0 * _U * np.abs(d)
+            a = d / n
+            return a, 2.0 * err / n + 4.0 * _U * np.abs(a) + _TINY
+
+        a_fast, e_fast = estimate(fast)
+        a_slow, e_slow = estimate(slow)
+        diff = a_fast - a_slow
+        slack = e_fast + e_slow
+        tol = np.spacing(np.maximum(np.abs(a_fast), np.abs(a_slow)) + slack)
+        tol *= TIE_ULPS * (1.0 + 16.0 * _U)
+        low = np.abs(diff) * (1.0 - 4.0 * _U) - slack  # at most |SMA_fast - SMA_slow|
+        sign: np.ndarray = np.sign(diff)
+        undecided = np.flatnonzero(~(low > tol))
+    if undecided.size > 64 + size // 1000:
+        return None
+    if undecided.size:
+        ends = undecided + (longest - 1)
+        sign[undecided] = order(_exact_means(x, fast, ends), _exact_means(x, slow, ends))
+    return sign
+
+
+def _exact_means(x: np.ndarray, n: int, ends: np.ndarray) -> np.ndarray:
+    """The correctly rounded means of the windows of ``n`` ending at ``ends`` (exact rational
+    sums divided by ``n``: the values :func:`~strategies.indicators.sma` gives there)."""
+    values = x.tolist()
+    return np.array(
+        [float(sum(map(Fraction, values[t - n + 1 : t + 1])) / n) for t in ends.tolist()],
+        dtype=np.float64,
+    )
 
 
 def price_vs_mean(values: np.ndarray, n: int, mean: np.ndarray | None = None) -> np.ndarray:
