@@ -255,9 +255,15 @@ class Market:
     def close_on_timeline(self, symbol: str) -> np.ndarray:
         """Return the symbol's latest close at each timeline point (NaN before its first bar)."""
         sd = self.symbols[symbol]
-        out = np.full(len(self.timeline), np.nan)
-        out[sd.positions] = sd.close
-        return pd.Series(out).ffill().to_numpy()
+        n = len(self.timeline)
+        if len(sd) == n:  # on the whole timeline: the closes themselves
+            return np.array(sd.close)
+        # Forward fill: each point takes the close of the latest bar at or before it.
+        latest = np.full(n, -1, dtype=np.int64)
+        latest[sd.positions] = np.arange(len(sd))
+        np.maximum.accumulate(latest, out=latest)
+        out = np.where(latest >= 0, sd.close[np.maximum(latest, 0)], np.nan)
+        return out
 
     def frame(self, symbol: str) -> pd.DataFrame:
         """Return one symbol's bars as a DataFrame (a copy, for the edges of the system)."""
