@@ -57,7 +57,7 @@ variance and never gets stuck at zero.
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
+from bisect import bisect_left
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -75,45 +75,10 @@ if TYPE_CHECKING:
     from orchestrator.core.loop import Run
     from orchestrator.core.state import StrategyState
 
-__all__ = ["Rebalancer", "equity_path"]
+__all__ = ["Rebalancer"]
 
 # A move smaller than this (currency units) is no move: nothing is traded for it.
 _MOVE_EPS = 1e-6
-
-
-def equity_path(acc: Account, lo: int, hi: int) -> np.ndarray:
-    """Return the sleeve's equity at the end of bars ``lo .. hi - 1`` from the account's events,
-    while the loop is at timeline index ``hi`` or later (positions are the current ones).
-
-    Cash is the last cash event at or before each bar; quantities are the current ones minus
-    the changes after each bar, so only the events from ``lo`` on are read.
-    """
-    idx = np.arange(lo, hi)
-    times = acc.cash_ti
-    a = bisect_right(times, lo) - 1
-    b = bisect_right(times, hi - 1)
-    if b <= 0:
-        cash = np.full(len(idx), acc.allocation.allocated_capital)
-    else:
-        ev_t = np.asarray(times[max(a, 0) : b], dtype=np.int64)
-        ev_v = np.asarray(acc.cash_value[max(a, 0) : b], dtype=np.float64)
-        k = np.searchsorted(ev_t, idx, side="right") - 1
-        cash = np.where(k >= 0, ev_v[np.maximum(k, 0)], acc.allocation.allocated_capital)
-    value = np.zeros(len(idx))
-    c = bisect_right(acc.qty_ti, lo)
-    q_t = np.asarray(acc.qty_ti[c:], dtype=np.int64)
-    q_s = np.asarray(acc.qty_si[c:], dtype=np.int64)
-    q_d = np.asarray(acc.qty_change[c:], dtype=np.float64)
-    held = {si: pos.quantity for si, pos in acc.positions.items()}
-    for si in sorted(set(held) | set(q_s.tolist())):
-        mine = q_s == si
-        t_s, d_s = q_t[mine], q_d[mine]
-        # Changes from event j on (suffix sums), 0 after the last.
-        after = np.concatenate((np.cumsum(d_s[::-1])[::-1], [0.0]))
-        qty = held.get(si, 0.0) - after[np.searchsorted(t_s, idx, side="right")]
-        mark = acc.marks[si][lo:hi]
-        value += np.where(qty != 0, qty * mark, 0.0)
-    return np.asarray(cash + value, dtype=np.float64)
 
 
 def _residue(amount: float) -> float:
@@ -169,8 +134,17 @@ class Rebalancer:
         self.data: list[SymbolData] = []
         self.run: Run | None = None
         self.sparse: dict[tuple[int, int], list[StrategyState]] = {}
-        # Per sleeve: {timeline index: (flow, value before it)}.
+        # Per sleeve: {timeline index: (flow, value before it)}; the moves not yet in returns.
         self.moves: list[dict[int, tuple[float, float]]] = []
+        self.unread: list[tuple[int, int, float, float]] = []
+        # The running state of _equity_block: per account, the next cash and quantity event
+        # to read and the cash and quantities (sleeve x symbol) at the end of bar done - 1.
+        self.cash_at: list[int] = []
+        self.qty_at: list[int] = []
+        self.carry_cash = np.zeros(0)
+        self.carry_qty = np.zeros(0)
+        self.marks = np.zeros((0, 0))
+        self.names: list[str] = []
         k = len(self.fixed)
         self.returns = np.full((n, k) if self.computed else (0, k), np.nan)
         if self.computed and n:
@@ -190,6 +164,21 @@ class Rebalancer:
         self.data = data
         self.run = run
         self.moves = [{} for _ in self.accounts]
+        self.names = [acc.strategy_id for acc in self.accounts]
+        if self.computed:
+            k = len(self.accounts)
+            self.cash_at, self.qty_at = [0] * k, [0] * k
+            self.carry_cash = np.array([acc.allocation.allocated_capital for acc in self.accounts])
+            self.carry_qty = np.zeros(k * len(data))
+            # Latest closes per bar x symbol, 0 before a symbol's first bar (nothing held).
+            marks = np.column_stack([acc_marks for acc_marks in self.accounts[0].marks])
+            self.marks = np.where(np.isfinite(marks), marks, 0.0)
+        # Per symbol, its bar at each timeline index (-1: none), for the trades.
+        self.bar_at: list[np.ndarray] = []
+        for sd in data:
+            at = np.full(self.n, -1, dtype=np.int64)
+            at[sd.positions] = np.arange(len(sd.positions))
+            self.bar_at.append(at)
         for st in run.sparse:
             self.sparse.setdefault((id(st.account), st.si), []).append(st)
 
@@ -244,38 +233,99 @@ class Rebalancer:
             min_weight=self.config.min_weight,
             max_weight=self.config.max_weight,
             risk_free_rate=self.rf,
-            names=[acc.strategy_id for acc in self.accounts],
+            names=self.names,
         )
         if outcome.reason is not None:
             self.fallbacks.append((int(self.timeline[ti]), outcome.reason))
         return outcome.weights
 
     def _extend(self, ti: int) -> None:
-        """Compute the sleeves' time-weighted returns of bars ``done .. ti - 1``."""
-        lo = self.done - 1
-        if ti <= self.done:
+        """Compute the sleeves' time-weighted returns of bars ``done .. ti - 1``, all sleeves at
+        once, carrying each account's cash and quantities forward from the previous call (so a
+        run reads each event once): the formula of
+        :func:`~orchestrator.core.flows.time_weighted_returns`, on a block of bars."""
+        lo, hi = self.done - 1, ti
+        if hi <= self.done:
             return
+        equity = self._equity_block(lo, hi)  # (hi - lo) x sleeves
+        prev, cur = equity[:-1], equity[1:]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.where(prev > FUNDED_EPS, cur / prev, np.nan) - 1.0
+        for t, k, amount, before in self.unread:
+            p, c = float(equity[t - lo - 1, k]), float(equity[t - lo, k])
+            invested = before + amount
+            if p <= FUNDED_EPS and invested <= FUNDED_EPS:
+                r[t - lo - 1, k] = math.nan
+                continue
+            market = before / p if p > FUNDED_EPS else 1.0
+            after = c / invested if invested > FUNDED_EPS else 1.0
+            r[t - lo - 1, k] = market * after - 1.0
+        self.unread = []
+        gaps = ~np.isfinite(r)
+        if gaps.any():
+            r[gaps] = self.nominal[lo + 1 : hi][gaps]
+        self.returns[lo + 1 : hi] = r
+        self.done = hi
+
+    def _equity_block(self, lo: int, hi: int) -> np.ndarray:
+        """Every sleeve's equity at the end of bars ``lo .. hi - 1`` (``lo`` the last bar of the
+        previous block, whose cash and quantities the ``carry_*`` slots hold).
+
+        The accounts' new events (times before ``hi``) are gathered with a bisection each, then
+        placed in one ``bars x sleeves`` grid: the latest cash event at or before each bar (a
+        running maximum of event numbers), and the quantity changes summed forward.
+        """
+        n_rows, n_k, n_sym = hi - lo, len(self.accounts), len(self.data)
+        c_t: list[int] = []
+        c_v: list[float] = []
+        c_k: list[int] = []
+        q_t: list[int] = []
+        q_c: list[int] = []
+        q_d: list[float] = []
         for k, acc in enumerate(self.accounts):
-            equity = equity_path(acc, lo, ti)
-            flows = np.zeros(len(equity))
-            before = np.concatenate(([equity[0]], equity[:-1]))
-            for t, (amount, value) in self.moves[k].items():
-                if lo < t < ti:
-                    flows[t - lo] = amount
-                    before[t - lo] = value
-            r = time_weighted_returns(equity, flows, before_flow=before)[1:]
-            gaps = ~np.isfinite(r)
-            r[gaps] = self.nominal[lo + 1 : ti, k][gaps]
-            self.returns[lo + 1 : ti, k] = r
-        self.done = ti
+            a = self.cash_at[k]
+            b = bisect_left(acc.cash_ti, hi, a)
+            if b > a:
+                c_t += acc.cash_ti[a:b]
+                c_v += acc.cash_value[a:b]
+                c_k += [k] * (b - a)
+                self.cash_at[k] = b
+            a = self.qty_at[k]
+            b = bisect_left(acc.qty_ti, hi, a)
+            if b > a:
+                q_t += acc.qty_ti[a:b]
+                q_d += acc.qty_change[a:b]
+                base = k * n_sym
+                q_c += [base + si for si in acc.qty_si[a:b]]
+                self.qty_at[k] = b
+        carry = self.carry_cash
+        if c_t:
+            # Event numbers rise with time within an account, so a cell's largest is its latest.
+            flat = (np.asarray(c_t, dtype=np.int64) - lo) * n_k + np.asarray(c_k)
+            latest = np.full(n_rows * n_k, -1, dtype=np.int64)
+            np.maximum.at(latest, flat, np.arange(len(c_t)))
+            latest = np.maximum.accumulate(latest.reshape(n_rows, n_k), axis=0)
+            values = np.asarray(c_v, dtype=np.float64)
+            cash = np.where(latest >= 0, values[np.maximum(latest, 0)], carry[None, :])
+        else:
+            cash = np.broadcast_to(carry, (n_rows, n_k))
+        self.carry_cash = np.array(cash[-1], dtype=np.float64)
+        if q_t:
+            width = n_k * n_sym
+            flat = (np.asarray(q_t, dtype=np.int64) - lo) * width + np.asarray(q_c)
+            delta = np.bincount(flat, weights=q_d, minlength=n_rows * width)
+            qty = self.carry_qty + np.cumsum(delta.reshape(n_rows, width), axis=0)
+            self.carry_qty = qty[-1].copy()
+        else:
+            qty = np.broadcast_to(self.carry_qty, (n_rows, n_k * n_sym))
+        value = (qty.reshape(n_rows, n_k, n_sym) * self.marks[lo:hi, None, :]).sum(axis=2)
+        return np.asarray(cash + value, dtype=np.float64)
 
     # ---- the moves ----------------------------------------------------------------------------
 
     def _tradable(self, si: int, ti: int) -> int:
         """The symbol's bar at ``ti``, or -1 when it has none (its market is closed now)."""
-        positions = self.data[si].positions
-        b = int(np.searchsorted(positions, ti))
-        return b if b < len(positions) and int(positions[b]) == ti else -1
+        return int(self.bar_at[si][ti])
 
     def _price(self, si: int, bar: int) -> float:
         sd = self.data[si]
@@ -331,6 +381,8 @@ class Rebalancer:
             )
             if amounts[k] != 0:
                 self.moves[k][ti] = (float(amounts[k]), float(values[k]))
+                if self.computed:
+                    self.unread.append((ti, k, float(amounts[k]), float(values[k])))
 
     def _trim(self, acc: Account, ti: int, factor: float) -> float:
         paid = 0.0

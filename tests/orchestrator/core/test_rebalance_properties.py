@@ -233,3 +233,34 @@ def test_rebalance_no_lookahead_path_up_to_t_same_without_later_data(rule: str) 
         cut = full.transfers[full.transfers["timestamp"] < head.index[-1]].reset_index(drop=True)
         mine = part.transfers[part.transfers["timestamp"] < head.index[-1]].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, cut)
+
+
+@pytest.mark.parametrize("fill", ["next_open", "close"])
+def test_rebalance_rule_inputs_equal_time_weighted_returns_of_the_curves(fill: str) -> None:
+    """The returns the rules saw, built block by block during the run, are the time-weighted
+    returns of the final equity curves (flows.time_weighted_returns), de-funded bars aside."""
+    from orchestrator.core.engine import _Built
+    from orchestrator.core.market import Market
+
+    data = random_walks([0.01, 0.03, 0.02], bars=150, seed=21)
+    config = OrchestratorConfig(
+        logging_level="ERROR",
+        fill=fill,  # type: ignore[arg-type]
+        commission_rate=0.001,
+        slippage_bps=5.0,
+        rebalance=Rebalance(every_bars=9, rule="inverse_volatility", lookback=10),
+    )
+    orch = StrategyOrchestrator([(Hold(s, 7), 0.3) for s in data], 100_000, config)
+    market = Market.from_data(data, sorted(data))
+    built = _Built(orch, market, {f"hold_{s.lower()}": [s] for s in data})
+    built.run.loop()
+    rb = built.rebalancer
+    assert rb is not None
+    assert rb.events > 5
+    n = len(market.timeline)
+    for k, acc in enumerate(built.accounts.values()):
+        equity, _, _ = acc.curves(n)
+        expected = rb.flows(k, equity)[1 : rb.done]
+        seen = rb.returns[1 : rb.done, k]
+        finite = np.isfinite(expected)
+        assert np.allclose(seen[finite], expected[finite], rtol=0, atol=1e-12)
