@@ -184,7 +184,9 @@ def max_drawdown(equity: np.ndarray) -> tuple[float, int]:
     longest = 0
     if under.any():
         # Edges of the runs of bars under water: +1 where one starts, -1 after it ends.
-        idx = np.flatnonzero(np.diff(np.concatenate(([0], under.view(np.int8), [0]))))
+        edges = np.zeros(len(under) + 2, dtype=np.int8)
+        edges[1:-1] = under.view(np.int8)
+        idx = np.flatnonzero(edges[1:] != edges[:-1])
         longest = int((idx[1::2] - idx[::2]).max())
     return float(dd.min()), longest
 
@@ -249,13 +251,17 @@ def trade_stats(trades: TradeColumns) -> dict[str, float]:
     loss = float(-pnl[pnl < 0].sum())
     pf = profit / loss if loss > 0 else (math.inf if profit > 0 else NAN)
     finite = bool(np.isfinite(ret).any())
+    if finite and not np.isnan(ret).any():  # then the NaN-skipping reductions give these
+        avg, best, worst = ret.mean(), ret.max(), ret.min()
+    elif finite:
+        avg, best, worst = np.nanmean(ret), np.nanmax(ret), np.nanmin(ret)
     return {
         "num_trades": n,
         "win_rate": float(wins.sum() / n),
         "profit_factor": pf,
-        "avg_trade_return": float(np.nanmean(ret)) if finite else NAN,
-        "best_trade_return": float(np.nanmax(ret)) if finite else NAN,
-        "worst_trade_return": float(np.nanmin(ret)) if finite else NAN,
+        "avg_trade_return": float(avg) if finite else NAN,
+        "best_trade_return": float(best) if finite else NAN,
+        "worst_trade_return": float(worst) if finite else NAN,
         "total_costs": costs,
     }
 

@@ -97,7 +97,8 @@ def empty_frame(kind: str) -> pd.DataFrame:
             _EMPTY[kind] = transfers_frame([])
         else:
             _EMPTY[kind] = breaches_frame([])
-    return _EMPTY[kind].copy()
+    # A shallow copy: pandas copies on write, so a change to one never reaches the others.
+    return _EMPTY[kind].copy(deep=False)
 
 
 def trades_frame(trades: Iterable[Trade | Mapping[str, Any]]) -> pd.DataFrame:
