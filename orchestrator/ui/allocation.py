@@ -233,7 +233,8 @@ def _walk_forward_section(
     if wf.warnings:
         say_list("warning", wf.warnings)
     figure = walk_forward_figure(wf)
-    figure.update_layout(margin={"t": 120}, legend={"y": 1.0})  # room for the two-line title
+    # Room for the two-line title: plotly anchors a multi-line title's last line, not its first.
+    figure.update_layout(margin={"t": 130}, title={"y": 0.93}, legend={"y": 1.0})
     st.plotly_chart(figure, key="walk_forward_chart", theme=None)
     labels = {c: COLUMNS[c].label for c in wf.table if c in COLUMNS} | {"sample": "Sample"}
     table = wf.table.rename(columns=labels)

@@ -8,6 +8,7 @@ screenshots to tests/artifacts/dashboard-allocation.png and dashboard-sweep.png.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -41,7 +42,7 @@ def browser(chromium_executable: str) -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any, streamlit_server: str) -> Iterator[Any]:
     """A tall page (Streamlit scrolls inside its own container) that records JS errors."""
-    page = browser.new_page(viewport={"width": 1400, "height": 2400})
+    page = browser.new_page(viewport={"width": 1400, "height": 3000})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(streamlit_server)
@@ -66,19 +67,25 @@ def _open_tab(page: Any, name: str) -> None:
 
 
 def _points(page: Any, title: str) -> list[tuple[str, int]]:
-    """(name, points) of each trace of the chart whose title starts with ``title``."""
-    titles = []
-    for plot in page.locator(CHARTS).all():
-        text = str(plot.evaluate("el => (el.layout.title && el.layout.title.text) || ''"))
-        titles.append(text)
-        if text.startswith(title):
-            break
-    else:
-        raise AssertionError(f"no chart titled {title!r} on the page: {titles}")
-    traces = plot.evaluate(
-        "el => el._fullData.map(t => [t.name, (t.type === 'histogram' ? t.x : t.y).length])"
-    )
-    return [(str(name), int(n)) for name, n in traces]
+    """(name, points) of each trace of the chart whose title starts with ``title``; polled,
+    since a rerun redraws the charts one by one."""
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while True:
+        titles = []
+        for plot in page.locator(CHARTS).all():
+            text = str(
+                plot.evaluate("el => (el.layout && el.layout.title && el.layout.title.text) || ''")
+            )
+            titles.append(text)
+            if text.startswith(title) and plot.evaluate("el => Boolean(el._fullData)"):
+                traces = plot.evaluate(
+                    "el => el._fullData.map("
+                    "t => [t.name, (t.type === 'histogram' ? t.x : t.y).length])"
+                )
+                return [(str(name), int(n)) for name, n in traces]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no chart titled {title!r} on the page: {titles}")
+        page.wait_for_timeout(250)
 
 
 def _no_errors(page: Any) -> None:
@@ -107,7 +114,7 @@ def test_browser_allocation_tab_draws_frontier_walk_forward_and_attribution(page
 def test_browser_sweep_tab_runs_a_tiny_sweep_and_applies_a_cell(page: Any) -> None:
     _open_tab(page, "Sweep")
     _no_errors(page)
-    expect(page.get_by_text("Combinations")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("Combinations", exact=True)).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("button", name="Run sweep").click()
     expect(page.locator(CHARTS)).to_have_count(2, timeout=TIMEOUT)
     _settled(page)
@@ -121,11 +128,29 @@ def test_browser_sweep_tab_runs_a_tiny_sweep_and_applies_a_cell(page: Any) -> No
     page.screenshot(path=str(ARTIFACTS / "dashboard-sweep.png"))
 
     # The best cell applied to the main run: the sidebar's control follows, the sweep stays.
+    best = int(_trace_x(page, "Portfolio.sharpe_ratio by", "Best cell"))
     page.get_by_role("button", name="Apply cell").click()
     _settled(page)
-    expect(page.locator(CHARTS)).to_have_count(2, timeout=TIMEOUT)
-    best = page.get_by_role("combobox", name="Best cells (apply one to the main run)")
-    value = best.inner_text().split("=")[1].split("→")[0].strip()
+    page.get_by_text("Parameters and symbols").first.click()  # sma_crossover's box
     fast = page.get_by_role("spinbutton", name="fast (sma_crossover)")
-    expect(fast).to_have_value(value, timeout=TIMEOUT)
+    expect(fast).to_have_value(str(best), timeout=TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT / 1000
+    while _trace_x(page, "Portfolio.sharpe_ratio by", "Run on screen") != best:
+        assert time.monotonic() < deadline, "the run on screen was not marked at the best cell"
+        page.wait_for_timeout(250)
     _no_errors(page)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-sweep-applied.png"))
+
+
+def _trace_x(page: Any, title: str, name: str) -> float:
+    """The first x of the trace ``name`` of the chart whose title starts with ``title``."""
+    _points(page, title)  # waits for the chart
+    for plot in page.locator(CHARTS).all():
+        found = plot.evaluate(
+            "(el, name) => { const t = (el._fullData || []).find(t => t.name === name);"
+            " return t ? t.x[0] : null; }",
+            name,
+        )
+        if found is not None:
+            return float(found)
+    raise AssertionError(f"no trace {name!r} on the page")
