@@ -276,20 +276,39 @@ def _windows(values: np.ndarray, n: int) -> np.ndarray:
     return np.lib.stride_tricks.sliding_window_view(np.asarray(values, dtype=np.float64), n)
 
 
+def _rolling_extreme(values: np.ndarray, n: int, ufunc: np.ufunc) -> np.ndarray:
+    """``ufunc`` (``np.maximum`` or ``np.minimum``) over each window of ``n`` values in
+    O(len x log n): extremes of windows of 1, 2, 4... values by doubling, then the window of
+    ``n`` as two overlapping windows of the largest power of two ``k <= n`` (an extreme may
+    count a value twice). An extreme is one of its operands, so the values are the windows'
+    own, and a NaN in a window gives NaN, as ``max`` does."""
+    x = np.asarray(values, dtype=np.float64)
+    out = np.full(len(x), np.nan)
+    size = len(x)
+    if size < n:
+        return out
+    span = x  # span[i]: the extreme of x[i : i + k]
+    k = 1
+    while 2 * k <= n:
+        span = ufunc(span[:-k], span[k:])
+        k *= 2
+    # The window starting at s: x[s : s + k] and x[s + n - k : s + n].
+    out[n - 1 :] = ufunc(span[: size - n + 1], span[n - k : n - k + size - n + 1])
+    return out
+
+
 def rolling_max(values: np.ndarray, n: int) -> np.ndarray:
     """Maximum of ``values[t - n + 1 : t + 1]`` (NaN for ``t < n - 1``)."""
-    out = np.full(len(values), np.nan)
-    if len(values) >= n:
-        out[n - 1 :] = _windows(values, n).max(axis=1)
-    return out
+    if n < 1:
+        raise ValueError(f"window length must be >= 1; found {n}")
+    return _rolling_extreme(values, n, np.maximum)
 
 
 def rolling_min(values: np.ndarray, n: int) -> np.ndarray:
     """Minimum of ``values[t - n + 1 : t + 1]`` (NaN for ``t < n - 1``)."""
-    out = np.full(len(values), np.nan)
-    if len(values) >= n:
-        out[n - 1 :] = _windows(values, n).min(axis=1)
-    return out
+    if n < 1:
+        raise ValueError(f"window length must be >= 1; found {n}")
+    return _rolling_extreme(values, n, np.minimum)
 
 
 def rolling_std(values: np.ndarray, n: int, mean: np.ndarray | None = None) -> np.ndarray:
