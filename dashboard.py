@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from orchestrator.app import form, session
+from orchestrator.app import form, session, sweep_link
 from orchestrator.app.adopt import run_requested
 from orchestrator.app.catalogue import load_catalogue, plugin_folder
 from orchestrator.app.links import is_link, share_query, spec_from_link
@@ -88,6 +88,7 @@ def init_state() -> None:
     else:
         spec, errors = DEFAULT_SPEC, []
     session.start_session(S, spec, errors, CATALOGUE.param_specs)
+    sweep_link.remember(S, query, spec, CATALOGUE.param_specs)  # a link's sweep, checked
 
 
 def add_strategy() -> None:
@@ -336,7 +337,7 @@ def main() -> None:
         st.info(session.waiting_note(why))
         return
     spec, key = applied
-    query, link = spec.to_query(), share_query(spec)
+    query, link = spec.to_query(), share_query(spec) | sweep_link.link_query(S)
     if st.query_params.to_dict() != link:
         st.query_params.from_dict(link)
     stale = session.stale_note(current, applied, data_key, why)

@@ -32,6 +32,7 @@ from orchestrator.app.robustness import (
 )
 from orchestrator.app.spec import RunSpec
 from orchestrator.app.sweep import SweepPlan, sweep
+from orchestrator.app.sweep_link import NONE, SweepKeys, SweepRequest
 from orchestrator.errors import ConfigError
 from orchestrator.report.comparison import COLUMNS
 from orchestrator.report.sweep_charts import sweep_chart, sweep_histogram
@@ -42,9 +43,8 @@ __all__ = ["show_sweep"]
 ParamSpecs = Callable[[str], Sequence[Any]]
 Frames = Mapping[str, pd.DataFrame]
 S = st.session_state
-DONE = "sw_done"  # (sweep key, table) of the last sweep this session ran
+K = SweepKeys
 KINDS = {"params": "Parameters of one strategy", "weights": "Weights of two or three strategies"}
-NONE = "(none)"
 
 
 @st.cache_resource(show_spinner="Starting the local Dask cluster…")
@@ -78,13 +78,15 @@ def _figure_label(column: str) -> str:
     return f"{sid}: {known.label if known else figure}"
 
 
-def _param_controls(spec: RunSpec, ids: list[str], param_specs: ParamSpecs) -> dict[str, Any]:
-    """The strategy, one or two parameters and their ranges; return the grid."""
+def _param_controls(
+    spec: RunSpec, ids: list[str], param_specs: ParamSpecs, metric: str
+) -> SweepRequest:
+    """The strategy, one or two parameters and their ranges; return the request."""
     index = st.selectbox(
         "Strategy",
         range(len(ids)),
         format_func=lambda i: ids[i],  # options are plain text
-        key="sw_strategy",
+        key=K.strategy,
     )
     s, sid = spec.strategies[index], ids[index]
     numeric = [p for p in param_specs(s.name) if p.kind is not bool]
@@ -92,9 +94,9 @@ def _param_controls(spec: RunSpec, ids: list[str], param_specs: ParamSpecs) -> d
         raise ConfigError(f"{sid} declares no numeric parameter to sweep; choose another one")
     names = [p.name for p in numeric]
     c1, c2 = st.columns(2)
-    first = c1.selectbox("First parameter", names, key=f"sw_p1_{sid}")
+    first = str(c1.selectbox("First parameter", names, key=K.param(sid, 1)))
     rest = [NONE, *(n for n in names if n != first)]
-    second = c2.selectbox("Second parameter", rest, key=f"sw_p2_{sid}")
+    second = str(c2.selectbox("Second parameter", rest, key=K.param(sid, 2)))
     ranges: dict[str, tuple[float, float, float]] = {}
     for name in [first] if second == NONE else [first, second]:
         p = next(q for q in numeric if q.name == name)
@@ -106,35 +108,37 @@ def _param_controls(spec: RunSpec, ids: list[str], param_specs: ParamSpecs) -> d
         what = f"{name} of {sid}"
         a, b, c = st.columns(3)
         lo = a.number_input(
-            f"{literal(what)}: from", value=start, key=f"sw_{sid}_{name}_from", **bounds
+            f"{literal(what)}: from", value=start, key=K.bound(sid, name, "from"), **bounds
         )
-        hi = b.number_input(f"{literal(what)}: to", value=stop, key=f"sw_{sid}_{name}_to", **bounds)
+        hi = b.number_input(
+            f"{literal(what)}: to", value=stop, key=K.bound(sid, name, "to"), **bounds
+        )
         unit = c.number_input(
             f"{literal(what)}: step",
             value=step,
             min_value=type(step)(p.step or step),
             step=type(step)(p.step or step),
-            key=f"sw_{sid}_{name}_step",
+            key=K.bound(sid, name, "step"),
         )
         ranges[name] = (lo, hi, unit)
-    return sweep_view.param_grid(sid, ranges)
+    return SweepRequest("params", metric, strategy=sid, ranges=ranges)
 
 
-def _weight_controls(spec: RunSpec, ids: list[str]) -> dict[str, Any]:
-    """Two or three strategies, the step, and whether their total stays; return the grid."""
+def _weight_controls(ids: list[str], metric: str) -> SweepRequest:
+    """Two or three strategies, the step, and whether their total stays; return the request."""
     chosen = st.multiselect(
         "Strategies to weigh (two or three)",
         ids,
         default=ids[:2],
         max_selections=3,
-        key="sw_weigh",
+        key=K.weigh,
     )
     c1, c2 = st.columns(2)
     step = c1.number_input(
-        "Weight step", min_value=0.01, max_value=0.5, value=0.1, step=0.01, key="sw_wstep"
+        "Weight step", min_value=0.01, max_value=0.5, value=0.1, step=0.01, key=K.weight_step
     )
-    keep = c2.checkbox("Keep their total weight", value=True, key="sw_keep")
-    return sweep_view.weight_grid(spec, chosen, float(step), keep)
+    keep = c2.checkbox("Keep their total weight", value=True, key=K.keep_total)
+    return SweepRequest("weights", metric, strategies=tuple(chosen), step=float(step), keep=keep)
 
 
 def _show_table(
@@ -202,9 +206,15 @@ def show_sweep(
         f"local Dask cluster; at most {sweep_view.DASHBOARD_MAX_COMBINATIONS:,} combinations."
     )
     ids = strategy_ids(spec)
-    kind = st.radio(
-        "Sweep over", list(KINDS), format_func=KINDS.get, key="sw_kind", horizontal=True
-    )
+    pending = S.pop(K.pending, None)
+    if isinstance(pending, SweepRequest):  # a link's sweep: its controls, then one run
+        try:
+            S.update(pending.widget_state(spec))
+            S[K.autorun] = True
+        except (ConfigError, ValueError) as exc:
+            say("error", f"The link's sweep was left out: {exc}")
+    autorun = bool(S.pop(K.autorun, False))
+    kind = st.radio("Sweep over", list(KINDS), format_func=KINDS.get, key=K.kind, horizontal=True)
     names = metric_names(ids)
     portfolio_first = sorted(names, key=lambda n: not n.startswith("Portfolio."))
     metric = st.selectbox(
@@ -212,15 +222,15 @@ def show_sweep(
         portfolio_first,
         index=portfolio_first.index(DEFAULT_METRIC),
         format_func=_figure_label,  # options are plain text
-        key="sw_metric",
+        key=K.metric,
     )
     try:
-        grid = (
-            _param_controls(spec, ids, param_specs)
+        request = (
+            _param_controls(spec, ids, param_specs, str(metric))
             if kind == "params"
-            else _weight_controls(spec, ids)
+            else _weight_controls(ids, str(metric))
         )
-        plan = sweep_view.plan_dashboard_sweep(spec, grid)
+        plan = sweep_view.plan_dashboard_sweep(spec, request.grid(spec))
     except ConfigError as exc:
         say("error", exc)
         return
@@ -236,14 +246,14 @@ def show_sweep(
         f"worker{'s' if workers != 1 else ''}" + ("" if started else ", plus the cluster's start")
     )
     key = sweep_view.sweep_key(plan, data_key)
-    if c3.button("Run sweep", key="sw_go", type="primary", width="stretch"):
+    if c3.button("Run sweep", key="sw_go", type="primary", width="stretch") or autorun:
         try:
-            S[DONE] = (key, _run(key, plan, frames))
+            S[K.done] = (key, _run(key, plan, frames), request)
             S["sw_started"] = True
         except ConfigError as exc:
             say("error", exc)
             return
-    done = S.get(DONE)
+    done = S.get(K.done)
     if done is None or done[0] != key:
         if done is not None:
             st.info("The settings changed since the last sweep: press Run sweep to see these.")

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from orchestrator.app.spec import RunSpec
+from orchestrator.app.sweep_link import SweepKeys
 from orchestrator.core.results import OrchestratorResult
 from orchestrator.ui.alerts import say
 from orchestrator.ui.allocation import show_allocation
@@ -41,6 +42,8 @@ def show_views(
 ) -> None:
     """The tabs of the run of ``spec``: ``keys`` are its cache key and its data's key."""
     cache_key, data_key = keys
+    if st.session_state.get(SweepKeys.pending) is not None:  # a link's sweep opens its tab
+        st.session_state[VIEW_KEY] = "Sweep"
     results, allocation, sweeps = st.tabs(list(VIEWS), key=VIEW_KEY, on_change="rerun")
     if results.open:
         with results:
