@@ -170,3 +170,53 @@ def test_sweep_tab_empty_range_and_bad_weight_step_show_errors_page_alive() -> N
     assert any("not a multiple of the step" in unescape(e.value) for e in at.error)
     assert at.tabs  # the page (tabs, sidebar) is still there
     assert at.button(key="run")
+
+
+def _link(body: dict[str, Any]) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["sweep"] = json.dumps(body)
+    return at.run()
+
+
+def test_sweep_link_opens_the_tab_sets_the_controls_and_runs_once() -> None:
+    body = {
+        "kind": "params",
+        "strategy": "sma_crossover",
+        "ranges": {"fast": [10, 30, 10], "slow": [50, 100, 50]},
+        "metric": "Portfolio.total_return",
+    }
+    at = _link(body)
+    _ok(at)
+    assert at.session_state["view"] == "Sweep"
+    assert at.selectbox(key="sw_metric").value == "Portfolio.total_return"
+    assert at.selectbox(key="sw_p2_sma_crossover").value == "slow"
+    assert _metric(at, "Combinations") == "6"
+    heatmap = _traces(_charts(at)["sweep_chart"])["Portfolio.total_return"]
+    assert np.array(heatmap["z"], dtype=float).shape == (2, 3)
+    # The page's own link carries the sweep on, so a copied address reopens it.
+    carried = at.query_params["sweep"]
+    assert json.loads(carried if isinstance(carried, str) else carried[-1]) == body
+
+
+def test_sweep_link_over_the_cap_shows_error_and_runs_nothing() -> None:
+    body = {
+        "kind": "params",
+        "strategy": "sma_crossover",
+        "ranges": {"fast": [1, 500, 1], "slow": [2, 1000, 1]},
+    }
+    at = _link(body)
+    assert not at.exception
+    errors = [unescape(e.value) for e in at.error]
+    assert any("499,500 combinations" in e and "at most 2,000" in e for e in errors), errors
+    assert "sweep_chart" not in _charts(at)
+
+
+def test_sweep_link_unreadable_is_one_error_and_the_results_show() -> None:
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.query_params["sweep"] = "{not json"
+    at.run()
+    assert not at.exception
+    assert [unescape(e.value) for e in at.error] == [
+        "The link's sweep was left out: it is not valid JSON"
+    ]
+    assert "equity_chart" in _charts(at)
