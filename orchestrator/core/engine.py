@@ -35,15 +35,8 @@ from orchestrator.core.models import (
     to_decimal,
 )
 from orchestrator.core.protocol import declared_arrays, default_strategy_id, unique_ids
-from orchestrator.core.rebalancing import Rebalancer
-from orchestrator.core.results import (
-    PORTFOLIO,
-    OrchestratorResult,
-    StrategyResult,
-    empty_frame,
-    frame_from_columns,
-)
-from orchestrator.core.rules import warmup_warning
+from orchestrator.core.rebalancing import Rebalancer, signal_trades
+from orchestrator.core.results import PORTFOLIO, OrchestratorResult, StrategyResult, empty_frame
 from orchestrator.core.state import Clock, StrategyState
 from orchestrator.core.tables import trade_columns
 from orchestrator.core.weights import check_weights
@@ -232,7 +225,13 @@ class _Built:
         self.clock = clock = Clock(market.timeline)
         costs = CostModel.from_config(config)
         self.at_open = config.fill == "next_open"
-        self.rebalancer = rebalancer = _rebalancer(orch, market, costs, self.at_open)
+        self.rebalancer = rebalancer = Rebalancer.for_run(
+            config,
+            market.timeline,
+            [float(orch.allocations[sid].weight) for sid in orch.strategy_ids],
+            orch.unallocated_cash,
+            costs,
+        )
         if rebalancer is not None:
             stops, on_stop = rebalancer.stops.tolist(), rebalancer.on_stop
         self.run = run = Run(
@@ -262,8 +261,8 @@ class _Built:
                 )
             slots = own or config.max_positions
             run.slots[acc] = int(slots) if slots else len(syms)
-            if rebalancer is not None:
-                rebalancer.set_nominal(k, [index_of[name] for name in syms], marks)
+            if rebalancer is not None and rebalancer.inputs is not None:
+                rebalancer.inputs.set_nominal(k, [index_of[name] for name in syms], marks)
             if alloc.allocated_capital <= 0 and (rebalancer is None or not rebalancer.computed):
                 continue  # a strategy with no capital can do nothing: it is not asked
             prepare = getattr(strategy, "prepare", None)
@@ -301,12 +300,7 @@ class _Built:
                 run.add(state)
                 self.steps += len(sd)
         if rebalancer is not None:
-            rebalancer.bind(list(self.accounts.values()), data, run)
-            if rebalancer.computed:
-                rb = config.rebalance
-                warmup = warmup_warning(rb.rule, rb.lookback, market.index)
-                if warmup is not None:
-                    self.warnings.append(warmup)
+            self.warnings += rebalancer.bind(list(self.accounts.values()), data, run)
 
     def held_to_end(self, acc: Account, si: int) -> int:
         """Bars a position still open is held to the symbol's last close: an entry at a bar's
@@ -379,8 +373,13 @@ class _Built:
                 trades=trades,
                 breaches=acc.breach_table(),
                 metrics=compute_metrics(
-                    _from_start(_time_weighted(rebalancer, k, equity)[own], initial),
-                    _own_trades(table.columns(k)),
+                    _from_start(
+                        equity[own]
+                        if rebalancer is None
+                        else rebalancer.metric_curve(k, equity)[own],
+                        initial,
+                    ),
+                    signal_trades(table.columns(k)),
                     float(held[own].mean()) if own.any() else 0.0,
                     own_ppy,
                     rf,
@@ -396,7 +395,7 @@ class _Built:
             unallocated_cash=orch.unallocated_cash,
             aggregate_metrics=compute_metrics(
                 _from_start(total, capital),
-                _own_trades(table.whole),
+                signal_trades(table.whole),
                 float(held_any.mean()) if n else 0.0,
                 ppy,
                 rf,
@@ -404,75 +403,8 @@ class _Built:
             periods_per_year=ppy,
             config=config,
             warnings=tuple(self.warnings) + (rebalancer.warnings() if rebalancer else ()),
-            transfers=_transfers(rebalancer, market.timeline),
+            transfers=empty_frame("transfers") if rebalancer is None else rebalancer.table(),
         )
-
-
-def _time_weighted(rebalancer: Rebalancer | None, k: int, equity: np.ndarray) -> np.ndarray:
-    """A sleeve's curve for its metrics: its equity, or with transfers its time-weighted growth
-    (transfers are flows, not gains) from its first value; de-funded bars count as flat."""
-    if rebalancer is None or not rebalancer.moves[k] or not len(equity):
-        return equity
-    r = rebalancer.flows(k, equity)
-    r[~np.isfinite(r)] = 0.0
-    r[0] = 0.0
-    return np.asarray(equity[0] * np.cumprod(1.0 + r), dtype=np.float64)
-
-
-def _own_trades(trades: Any) -> Any:
-    """The trades for trade statistics: without the rebalance trims and top-ups (which are the
-    allocator's, not the strategy's); the same object when there are none."""
-    reason = trades.get("reason")
-    if reason is None or len(reason) == 0:
-        return trades
-    keep = np.asarray(reason, dtype=object) != "rebalance"
-    if keep.all():
-        return trades
-    if isinstance(trades, pd.DataFrame):
-        return trades[keep].reset_index(drop=True)
-    return {name: np.asarray(values)[keep] for name, values in trades.items()}
-
-
-def _transfers(rebalancer: Rebalancer | None, timeline: np.ndarray) -> pd.DataFrame:
-    """The rebalancer's transfers as the results table (empty, typed, without one)."""
-    if rebalancer is None or not rebalancer.rows:
-        return empty_frame("transfers")
-    ti, sid, amount, reason, costs, short = zip(*rebalancer.rows, strict=True)
-    return frame_from_columns(
-        {
-            "timestamp": np.asarray(timeline)[np.asarray(ti, dtype=np.int64)].view(
-                "datetime64[ns]"
-            ),
-            "strategy_id": np.array(sid, dtype=object),
-            "amount": np.array(amount, dtype=np.float64),
-            "reason": np.array(reason, dtype=object),
-            "costs": np.array(costs, dtype=np.float64),
-            "shortfall": np.array(short, dtype=np.float64),
-        }
-    )
-
-
-def _rebalancer(
-    orch: StrategyOrchestrator, market: Market, costs: CostModel, at_open: bool
-) -> Rebalancer | None:
-    """The run's rebalance step, or None when the configuration never rebalances."""
-    config = orch.config
-    if not config.rebalance.enabled:
-        return None
-    rf = 0.0
-    if config.rebalance.rule == "max_sharpe" and config.risk_free_rate:
-        ppy = config.periods_per_year or infer_periods_per_year(market.index)
-        rf = config.risk_free_rate / ppy
-    return Rebalancer(
-        config.rebalance,
-        market.timeline,
-        pool=orch.unallocated_cash,
-        fixed=np.array([float(orch.allocations[sid].weight) for sid in orch.strategy_ids]),
-        at_open=at_open,
-        costs=costs,
-        fractional=config.fractional,
-        risk_free_per_bar=rf,
-    )
 
 
 def _guard(sid: str, symbol: str, where: str, fn: Any, *args: Any) -> Any:

@@ -57,28 +57,46 @@ variance and never gets stuck at zero.
 from __future__ import annotations
 
 import math
-from bisect import bisect_left
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from orchestrator.core.allocation import Rebalance, drift_exceeded, schedule_mask
 from orchestrator.core.execution import CostModel, Sizing
 from orchestrator.core.flows import FUNDED_EPS, time_weighted_returns
 from orchestrator.core.market import SymbolData
-from orchestrator.core.models import MONEY_EPS
-from orchestrator.core.rules import fallback_warnings, target_weights
+from orchestrator.core.metrics import infer_periods_per_year
+from orchestrator.core.models import MONEY_EPS, OrchestratorConfig
+from orchestrator.core.results import empty_frame, frame_from_columns
+from orchestrator.core.rules import fallback_warnings, target_weights, warmup_warning
+from orchestrator.core.sleeve_returns import SleeveReturns
 
 if TYPE_CHECKING:
     from orchestrator.core.accounts import Account
     from orchestrator.core.loop import Run
     from orchestrator.core.state import StrategyState
 
-__all__ = ["Rebalancer"]
+__all__ = ["Rebalancer", "signal_trades"]
 
 # A move smaller than this (currency units) is no move: nothing is traded for it.
 _MOVE_EPS = 1e-6
+
+
+def signal_trades(trades: Any) -> Any:
+    """The trades for trade statistics (a frame or a mapping of columns): without the
+    rebalance trims and top-ups, which are the allocator's; the same object when there are
+    none."""
+    reason = trades.get("reason")
+    if reason is None or len(reason) == 0:
+        return trades
+    keep = np.asarray(reason, dtype=object) != "rebalance"
+    if keep.all():
+        return trades
+    if isinstance(trades, pd.DataFrame):
+        return trades[keep].reset_index(drop=True)
+    return {name: np.asarray(values)[keep] for name, values in trades.items()}
 
 
 def _residue(amount: float) -> float:
@@ -134,66 +152,69 @@ class Rebalancer:
         self.data: list[SymbolData] = []
         self.run: Run | None = None
         self.sparse: dict[tuple[int, int], list[StrategyState]] = {}
-        # Per sleeve: {timeline index: (flow, value before it)}; the moves not yet in returns.
+        # Per sleeve: {timeline index: (flow, value before it)}.
         self.moves: list[dict[int, tuple[float, float]]] = []
-        self.unread: list[tuple[int, int, float, float]] = []
-        # The running state of _equity_block: per account, the next cash and quantity event
-        # to read and the cash and quantities (sleeve x symbol) at the end of bar done - 1.
-        self.cash_at: list[int] = []
-        self.qty_at: list[int] = []
-        self.carry_cash = np.zeros(0)
-        self.carry_qty = np.zeros(0)
-        self.marks = np.zeros((0, 0))
         self.names: list[str] = []
-        k = len(self.fixed)
-        self.returns = np.full((n, k) if self.computed else (0, k), np.nan)
-        if self.computed and n:
-            self.returns[0] = 0.0
-        self.nominal = np.zeros((n, k) if self.computed else (0, k))
-        self.done = 1  # returns known for bars < done
+        self.inputs = SleeveReturns(n, len(self.fixed)) if self.computed else None
+
+    @classmethod
+    def for_run(
+        cls,
+        config: OrchestratorConfig,
+        timeline: np.ndarray,
+        weights: Sequence[float],
+        pool: float,
+        costs: CostModel,
+    ) -> Rebalancer | None:
+        """The run's rebalance step, or None when ``config.rebalance`` never rebalances."""
+        rebalance = config.rebalance
+        if not rebalance.enabled:
+            return None
+        rf = 0.0
+        if rebalance.rule == "max_sharpe" and config.risk_free_rate:
+            index = pd.DatetimeIndex(np.asarray(timeline).view("datetime64[ns]"))
+            rf = config.risk_free_rate / (config.periods_per_year or infer_periods_per_year(index))
+        return cls(
+            rebalance,
+            timeline,
+            pool=pool,
+            fixed=np.asarray(weights, dtype=np.float64),
+            at_open=config.fill == "next_open",
+            costs=costs,
+            fractional=config.fractional,
+            risk_free_per_bar=rf,
+        )
 
     @property
     def computed(self) -> bool:
         """Whether the targets come from a rule on returns (not the fixed sliders)."""
         return self.config.rule != "fixed"
 
-    def bind(self, accounts: Sequence[Account], data: list[SymbolData], run: Run) -> None:
+    def bind(self, accounts: Sequence[Account], data: list[SymbolData], run: Run) -> list[str]:
         """Give the rebalancer the run's accounts (in strategy order, one per weight of
-        ``fixed``), symbols and loop."""
+        ``fixed``), symbols and loop; return the warm-up warning of a computed rule, if any."""
         self.accounts = list(accounts)
         self.data = data
         self.run = run
         self.moves = [{} for _ in self.accounts]
         self.names = [acc.strategy_id for acc in self.accounts]
-        if self.computed:
-            k = len(self.accounts)
-            self.cash_at, self.qty_at = [0] * k, [0] * k
-            self.carry_cash = np.array([acc.allocation.allocated_capital for acc in self.accounts])
-            self.carry_qty = np.zeros(k * len(data))
-            # Latest closes per bar x symbol, 0 before a symbol's first bar (nothing held).
-            marks = np.column_stack([acc_marks for acc_marks in self.accounts[0].marks])
-            self.marks = np.where(np.isfinite(marks), marks, 0.0)
+        for st in run.sparse:
+            self.sparse.setdefault((id(st.account), st.si), []).append(st)
+        if self.inputs is not None:
+            self.inputs.bind(self.accounts)
         # Per symbol, its bar at each timeline index (-1: none), for the trades.
         self.bar_at: list[np.ndarray] = []
         for sd in data:
             at = np.full(self.n, -1, dtype=np.int64)
             at[sd.positions] = np.arange(len(sd.positions))
             self.bar_at.append(at)
+        if not self.computed:
+            return []
+        index = pd.DatetimeIndex(np.asarray(self.timeline).view("datetime64[ns]"))
+        note = warmup_warning(self.config.rule, self.config.lookback, index)
+        return [] if note is None else [note]
         for st in run.sparse:
             self.sparse.setdefault((id(st.account), st.si), []).append(st)
-
-    def set_nominal(self, k: int, symbols: Sequence[int], marks: Sequence[np.ndarray]) -> None:
-        """Sleeve ``k``'s stand-in returns for de-funded bars: the mean close-to-close return
-        of its symbols (0 where none has a return yet)."""
-        if not self.computed or self.n < 2:
-            return
-        with np.errstate(divide="ignore", invalid="ignore"):
-            parts = [m[1:] / m[:-1] - 1.0 for m in (marks[si] for si in symbols)]
-        stack = np.vstack(parts) if parts else np.zeros((1, self.n - 1))
-        finite = np.isfinite(stack)
-        count = finite.sum(axis=0)
-        mean = np.where(finite, stack, 0.0).sum(axis=0) / np.maximum(count, 1)
-        self.nominal[1:, k] = mean
 
     # ---- the hook -----------------------------------------------------------------------------
 
@@ -218,11 +239,8 @@ class Rebalancer:
     def _targets(self, ti: int) -> np.ndarray:
         if not self.computed:
             return self.fixed
-        lookback = self.config.lookback
-        window = None
-        if ti - lookback >= 1:
-            self._extend(ti)
-            window = self.returns[ti - lookback : ti]
+        assert self.inputs is not None
+        window = self.inputs.window(ti, self.config.lookback)
         outcome = target_weights(
             self.config.rule,
             window,
@@ -238,88 +256,6 @@ class Rebalancer:
         if outcome.reason is not None:
             self.fallbacks.append((int(self.timeline[ti]), outcome.reason))
         return outcome.weights
-
-    def _extend(self, ti: int) -> None:
-        """Compute the sleeves' time-weighted returns of bars ``done .. ti - 1``, all sleeves at
-        once, carrying each account's cash and quantities forward from the previous call (so a
-        run reads each event once): the formula of
-        :func:`~orchestrator.core.flows.time_weighted_returns`, on a block of bars."""
-        lo, hi = self.done - 1, ti
-        if hi <= self.done:
-            return
-        equity = self._equity_block(lo, hi)  # (hi - lo) x sleeves
-        prev, cur = equity[:-1], equity[1:]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(prev > FUNDED_EPS, cur / prev, np.nan) - 1.0
-        for t, k, amount, before in self.unread:
-            p, c = float(equity[t - lo - 1, k]), float(equity[t - lo, k])
-            invested = before + amount
-            if p <= FUNDED_EPS and invested <= FUNDED_EPS:
-                r[t - lo - 1, k] = math.nan
-                continue
-            market = before / p if p > FUNDED_EPS else 1.0
-            after = c / invested if invested > FUNDED_EPS else 1.0
-            r[t - lo - 1, k] = market * after - 1.0
-        self.unread = []
-        gaps = ~np.isfinite(r)
-        if gaps.any():
-            r[gaps] = self.nominal[lo + 1 : hi][gaps]
-        self.returns[lo + 1 : hi] = r
-        self.done = hi
-
-    def _equity_block(self, lo: int, hi: int) -> np.ndarray:
-        """Every sleeve's equity at the end of bars ``lo .. hi - 1`` (``lo`` the last bar of the
-        previous block, whose cash and quantities the ``carry_*`` slots hold).
-
-        The accounts' new events (times before ``hi``) are gathered with a bisection each, then
-        placed in one ``bars x sleeves`` grid: the latest cash event at or before each bar (a
-        running maximum of event numbers), and the quantity changes summed forward.
-        """
-        n_rows, n_k, n_sym = hi - lo, len(self.accounts), len(self.data)
-        c_t: list[int] = []
-        c_v: list[float] = []
-        c_k: list[int] = []
-        q_t: list[int] = []
-        q_c: list[int] = []
-        q_d: list[float] = []
-        for k, acc in enumerate(self.accounts):
-            a = self.cash_at[k]
-            b = bisect_left(acc.cash_ti, hi, a)
-            if b > a:
-                c_t += acc.cash_ti[a:b]
-                c_v += acc.cash_value[a:b]
-                c_k += [k] * (b - a)
-                self.cash_at[k] = b
-            a = self.qty_at[k]
-            b = bisect_left(acc.qty_ti, hi, a)
-            if b > a:
-                q_t += acc.qty_ti[a:b]
-                q_d += acc.qty_change[a:b]
-                base = k * n_sym
-                q_c += [base + si for si in acc.qty_si[a:b]]
-                self.qty_at[k] = b
-        carry = self.carry_cash
-        if c_t:
-            # Event numbers rise with time within an account, so a cell's largest is its latest.
-            flat = (np.asarray(c_t, dtype=np.int64) - lo) * n_k + np.asarray(c_k)
-            latest = np.full(n_rows * n_k, -1, dtype=np.int64)
-            np.maximum.at(latest, flat, np.arange(len(c_t)))
-            latest = np.maximum.accumulate(latest.reshape(n_rows, n_k), axis=0)
-            values = np.asarray(c_v, dtype=np.float64)
-            cash = np.where(latest >= 0, values[np.maximum(latest, 0)], carry[None, :])
-        else:
-            cash = np.broadcast_to(carry, (n_rows, n_k))
-        self.carry_cash = np.array(cash[-1], dtype=np.float64)
-        if q_t:
-            width = n_k * n_sym
-            flat = (np.asarray(q_t, dtype=np.int64) - lo) * width + np.asarray(q_c)
-            delta = np.bincount(flat, weights=q_d, minlength=n_rows * width)
-            qty = self.carry_qty + np.cumsum(delta.reshape(n_rows, width), axis=0)
-            self.carry_qty = qty[-1].copy()
-        else:
-            qty = np.broadcast_to(self.carry_qty, (n_rows, n_k * n_sym))
-        value = (qty.reshape(n_rows, n_k, n_sym) * self.marks[lo:hi, None, :]).sum(axis=2)
-        return np.asarray(cash + value, dtype=np.float64)
 
     # ---- the moves ----------------------------------------------------------------------------
 
@@ -381,8 +317,8 @@ class Rebalancer:
             )
             if amounts[k] != 0:
                 self.moves[k][ti] = (float(amounts[k]), float(values[k]))
-                if self.computed:
-                    self.unread.append((ti, k, float(amounts[k]), float(values[k])))
+                if self.inputs is not None:
+                    self.inputs.flow(ti, k, float(amounts[k]), float(values[k]))
 
     def _trim(self, acc: Account, ti: int, factor: float) -> float:
         paid = 0.0
@@ -452,6 +388,34 @@ class Rebalancer:
             flows[t] = amount
             before[t] = value
         return time_weighted_returns(equity, flows, before_flow=before)
+
+    def metric_curve(self, k: int, equity: np.ndarray) -> np.ndarray:
+        """Sleeve ``k``'s curve for its metrics: its equity, or with transfers its time-weighted
+        growth from its first value (transfers are flows, not gains; de-funded bars flat)."""
+        if not self.moves[k] or not len(equity):
+            return equity
+        r = self.flows(k, equity)
+        r[~np.isfinite(r)] = 0.0
+        r[0] = 0.0
+        return np.asarray(equity[0] * np.cumprod(1.0 + r), dtype=np.float64)
+
+    def table(self) -> pd.DataFrame:
+        """The transfers as the results table (:data:`~orchestrator.core.results.
+        TRANSFER_COLUMNS`), one row per sleeve per rebalance."""
+        if not self.rows:
+            return empty_frame("transfers")
+        ti, sid, amount, reason, costs, short = zip(*self.rows, strict=True)
+        when = np.asarray(self.timeline)[np.asarray(ti, dtype=np.int64)]
+        return frame_from_columns(
+            {
+                "timestamp": when.view("datetime64[ns]"),
+                "strategy_id": np.array(sid, dtype=object),
+                "amount": np.array(amount, dtype=np.float64),
+                "reason": np.array(reason, dtype=object),
+                "costs": np.array(costs, dtype=np.float64),
+                "shortfall": np.array(short, dtype=np.float64),
+            }
+        )
 
     def warnings(self) -> tuple[str, ...]:
         """The rule's fallbacks, folded (see :func:`~orchestrator.core.rules.fallback_warnings`)."""

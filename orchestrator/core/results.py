@@ -26,7 +26,6 @@ from orchestrator.core.models import (
 )
 
 __all__ = [
-    "CASH",
     "PORTFOLIO",
     "TRANSFER_COLUMNS",
     "OrchestratorResult",
@@ -39,7 +38,6 @@ __all__ = [
 ]
 
 PORTFOLIO = "Portfolio"
-CASH = "Cash"  # the unallocated pool's column in ``OrchestratorResult.weights``
 #: One row per sleeve per rebalance: the transfer (+ into the sleeve, - out of it, to the
 #: unallocated cash pool), why (``schedule`` or ``drift``), the commission + slippage of the
 #: trades it caused in that sleeve, and the part of the wanted move that could not be made.
@@ -338,22 +336,11 @@ class OrchestratorResult:
     @cached_property
     def weights(self) -> pd.DataFrame:
         """Each sleeve's share of portfolio equity at every timestamp, then the unallocated
-        cash's (column ``"Cash"``); each row sums to 1 (NaN where the portfolio is worth 0)."""
-        index = self.portfolio_equity.index
-        portfolio = self.portfolio_equity.to_numpy(dtype=np.float64)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(portfolio > 0, 1.0 / portfolio, np.nan)
-        columns: dict[str, np.ndarray] = {}
-        sleeves = np.zeros(len(index))
-        for sid, sr in self.strategy_results.items():
-            equity = sr.equity_curve.to_numpy(np.float64)
-            sleeves = sleeves + equity
-            columns[sid] = equity * scale
-        cash = CASH if CASH not in columns else f"{CASH} (unallocated)"
-        columns[cash] = (portfolio - sleeves) * scale
-        frame = pd.DataFrame(columns, index=index)
-        frame.index.name = "timestamp"
-        return frame
+        cash's (column ``"Cash"``); each row sums to 1 (see
+        :func:`orchestrator.core.attribution.weights_over_time`)."""
+        from orchestrator.core.attribution import weights_over_time
+
+        return weights_over_time(self)
 
     @cached_property
     def attribution(self) -> pd.DataFrame:

@@ -256,11 +256,12 @@ def test_rebalance_rule_inputs_equal_time_weighted_returns_of_the_curves(fill: s
     built.run.loop()
     rb = built.rebalancer
     assert rb is not None
+    assert rb.inputs is not None
     assert rb.events > 5
     n = len(market.timeline)
     for k, acc in enumerate(built.accounts.values()):
         equity, _, _ = acc.curves(n)
-        expected = rb.flows(k, equity)[1 : rb.done]
-        seen = rb.returns[1 : rb.done, k]
+        expected = rb.flows(k, equity)[1 : rb.inputs.done]
+        seen = rb.inputs.returns[1 : rb.inputs.done, k]
         finite = np.isfinite(expected)
         assert np.allclose(seen[finite], expected[finite], rtol=0, atol=1e-12)
