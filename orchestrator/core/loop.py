@@ -28,6 +28,7 @@ import math
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator
 from operator import itemgetter
+from sys import getrefcount
 from typing import Any
 
 import numpy as np
@@ -166,6 +167,8 @@ class Run:
         now: list[Order] = []
         prev = -1
         st: StrategyState | None = None
+        spare: list[BarWindow | None] = [None] * len(data)  # per symbol: its latest window
+        window: BarWindow | None = None
         for ev_ti, ev_si, ev_end in self.events():
             for ti, si, end in zip(ev_ti, ev_si, ev_end, strict=True):
                 if ti != prev:
@@ -182,8 +185,16 @@ class Run:
                         self.next_report = ti + self.report_every
                     prev = ti
                 # Phase 2, per-bar path: one window per symbol and bar, shared by the
-                # strategies asked about it (a window never changes once made).
-                window = BarWindow(data[si], end)
+                # strategies asked about it. A window a strategy could see again never
+                # changes: the symbol's last window moves on to this bar only when nothing but
+                # the loop holds it (references: ``spare``, ``window`` and getrefcount's own
+                # argument; BarWindow has no weak references); one a strategy kept stays as it
+                # was, and the symbol gets a new window.
+                window = spare[si]
+                if window is not None and getrefcount(window) == 3:
+                    window._end = end
+                else:
+                    window = spare[si] = BarWindow(data[si], end)
                 try:
                     for st in per_bar[si]:
                         if st.si in st.positions:

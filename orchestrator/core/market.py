@@ -284,9 +284,11 @@ class BarWindow:
     current bar raises IndexError: the future is not in the window's API (see the module
     docstring for what numpy internals can still reach, and how that is caught).
 
-    A window never changes once made: its fields are private and only the constructor writes
-    them (the engine makes a new window for every bar), so a strategy may keep one, or the
-    arrays it gave, and find the same bars there later.
+    A window never changes once a strategy could see it again: its fields are private and only
+    the constructor writes them, except that the engine's per-bar loop moves ``_end`` of a
+    window nothing else references (checked with ``sys.getrefcount``; a window has no weak
+    references), so a strategy may keep one, or the arrays it gave, and find the same bars
+    there later.
     """
 
     __slots__ = ("_data", "_end", "_start", "symbol")
