@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from orchestrator import OrchestratorConfig, OrchestratorResult, StrategyOrchestrator
+from tests.conftest import ohlc
 
 
 class Hold:
@@ -36,16 +37,7 @@ def random_walks(
     for k, vol in enumerate(vols):
         close = 100.0 * np.exp(np.cumsum(rng.normal(0.0004, vol, bars)))
         open_ = close * np.exp(rng.normal(0.0, vol / 4, bars))
-        data[chr(65 + k) * 3] = pd.DataFrame(
-            {
-                "open": open_,
-                "high": np.maximum(open_, close) * 1.001,
-                "low": np.minimum(open_, close) * 0.999,
-                "close": close,
-                "volume": 1_000.0,
-            },
-            index=index,
-        )
+        data[chr(65 + k) * 3] = ohlc(close, open_, band=0.001, volume=1_000.0, index=index)
     return data
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from orchestrator import BarWindow, OrchestratorConfig, StrategyOrchestrator
 from orchestrator.core.market import Market
+from tests.conftest import ohlc
 
 # fill="close": a signal at bar t fills at bar t's close, so a trade's entry and exit times
 # are exactly the bars where the strategy said yes.
@@ -24,18 +24,8 @@ def bars_frame(
     lows: Sequence[float] | None = None,
     start: str = "2024-01-01",
 ) -> pd.DataFrame:
-    """Daily bars with open = close (high/low = close unless given)."""
-    close = np.asarray(closes, dtype=float)
-    return pd.DataFrame(
-        {
-            "open": close,
-            "high": close if highs is None else np.asarray(highs, dtype=float),
-            "low": close if lows is None else np.asarray(lows, dtype=float),
-            "close": close,
-            "volume": np.full(len(close), 1000.0),
-        },
-        index=pd.date_range(start, periods=len(close), freq="D", name="timestamp"),
-    )
+    """Daily bars with open = close (high/low = close unless given): the shared builder."""
+    return ohlc(closes, highs=highs, lows=lows, volume=1000.0, start=start)
 
 
 def run_trades(strategy: object, data: Mapping[str, pd.DataFrame]) -> Trades:

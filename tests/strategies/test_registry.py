@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -14,6 +13,7 @@ import strategies
 from orchestrator import ConfigError
 from orchestrator.core.market import Market
 from strategies import REGISTRY, BaseStrategy, SignalStrategy, create
+from tests.conftest import random_walk
 
 BUILT_INS = [
     "buy_and_hold",
@@ -39,17 +39,7 @@ SMALL = {
 
 
 def _walk(seed: int, n: int = 80) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    close = 50 * np.exp(np.cumsum(rng.normal(0, 0.03, n)))
-    return pd.DataFrame(
-        {
-            "open": close,
-            "high": close * 1.01,
-            "low": close * 0.99,
-            "close": close,
-        },
-        index=pd.date_range("2020-01-01", periods=n, freq="D", name="timestamp"),
-    )
+    return random_walk(seed, n, start_price=50.0, vol=0.03)
 
 
 def test_registry_has_the_eight_built_ins_by_name() -> None:

@@ -14,6 +14,7 @@ from orchestrator import StrategyOrchestrator
 from orchestrator.app import form
 from orchestrator.app.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 from strategies import ParamSpec
+from tests.conftest import ohlc
 
 LO, HI = dt.date(2010, 1, 4), dt.date(2012, 12, 31)
 
@@ -31,11 +32,7 @@ class _Named:
 
 def _frames(bars: int = 30) -> dict[str, pd.DataFrame]:
     close = np.linspace(10.0, 12.0, bars)
-    index = pd.date_range("2021-01-04", periods=bars, freq="B", name="timestamp")
-    frame = pd.DataFrame(
-        {"open": close, "high": close, "low": close, "close": close, "volume": 1.0}, index=index
-    )
-    return {"AAA": frame}
+    return {"AAA": ohlc(close, volume=1.0, start="2021-01-04", freq="B")}
 
 
 # ---- percent and fraction ---------------------------------------------------------------------

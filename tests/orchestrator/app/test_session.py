@@ -16,6 +16,7 @@ from orchestrator.app import session
 from orchestrator.app.session import RowKeys
 from orchestrator.app.spec import DEFAULT_SPEC, RunSpec, StrategySpec
 from strategies import ParamSpec
+from tests.conftest import ohlc
 
 FAST = ParamSpec("fast", int, 20, 2, 200, 1, "fast window")
 SLOW = ParamSpec("slow", int, 100, 3, 400, 1, "slow window")
@@ -32,9 +33,7 @@ def _state(**values: Any) -> dict[str, Any]:
 
 
 def _frame(start: str, bars: int) -> pd.DataFrame:
-    index = pd.date_range(start, periods=bars, freq="D", name="timestamp")
-    close = np.linspace(10.0, 11.0, bars)
-    return pd.DataFrame({"open": close, "high": close, "low": close, "close": close}, index=index)
+    return ohlc(np.linspace(10.0, 11.0, bars), start=start)
 
 
 # ---- keys and rows ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from orchestrator import ConfigError, DataError
 from orchestrator.app.spec import DEFAULT_SPEC, RunSpec, StrategySpec, parse_value
+from tests.conftest import ohlc
 
 
 def _spec(**changes: object) -> RunSpec:
@@ -206,16 +207,11 @@ def test_spec_query_stays_readable_for_plain_values() -> None:
 
 
 def _frames() -> dict[str, object]:
-    import pandas as pd
-
-    def frame(start: str, n: int) -> pd.DataFrame:
-        close = [10.0 + i for i in range(n)]
-        return pd.DataFrame(
-            {"open": close, "high": close, "low": close, "close": close, "volume": 0.0},
-            index=pd.date_range(start, periods=n, freq="D"),
-        )
-
-    return {"OLD": frame("2010-01-01", 30), "NEW": frame("2020-01-01", 30)}
+    close = [10.0 + i for i in range(30)]
+    return {
+        "OLD": ohlc(close, volume=0.0, start="2010-01-01"),
+        "NEW": ohlc(close, volume=0.0, start="2020-01-01"),
+    }
 
 
 def test_spec_all_symbols_range_leaves_out_symbols_without_bars_with_warning() -> None:

@@ -24,6 +24,7 @@ from orchestrator.core.attribution import (
     weights_over_time,
 )
 from orchestrator.errors import ConfigError
+from tests.conftest import ohlc
 
 CENT = 0.005
 
@@ -41,11 +42,7 @@ class _Hold:
 
 
 def _bars(opens: list[float], closes: list[float]) -> pd.DataFrame:
-    o, c = np.asarray(opens), np.asarray(closes)
-    return pd.DataFrame(
-        {"open": o, "high": np.maximum(o, c), "low": np.minimum(o, c), "close": c, "volume": 1.0},
-        index=pd.date_range("2024-01-01", periods=len(c), freq="D"),
-    )
+    return ohlc(closes, opens, volume=1.0)
 
 
 def _hand_run(close_at_end: bool) -> OrchestratorResult:

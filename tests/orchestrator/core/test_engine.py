@@ -4,7 +4,6 @@ strategy ids and symbols, input forms, errors and logging."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,27 +23,7 @@ from orchestrator import (
     StrategyOrchestrator,
     StrategyState,
 )
-
-
-def ohlc(
-    closes: Sequence[float] | np.ndarray,
-    start: str = "2024-01-01",
-    freq: str = "D",
-    opens: Sequence[float] | None = None,
-) -> pd.DataFrame:
-    close = np.asarray(closes, dtype=float)
-    open_ = np.asarray(opens, dtype=float) if opens is not None else close.copy()
-    return pd.DataFrame(
-        {
-            "open": open_,
-            "high": np.maximum(open_, close),
-            "low": np.minimum(open_, close),
-            "close": close,
-            "volume": 100.0,
-        },
-        index=pd.date_range(start, periods=len(close), freq=freq),
-    )
-
+from tests.conftest import ohlc
 
 OHLCV = ("open", "high", "low", "close", "volume")
 

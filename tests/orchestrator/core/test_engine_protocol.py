@@ -24,20 +24,7 @@ from orchestrator import (
     StrategyState,
 )
 from strategies import BuyAndHoldStrategy, SmaCrossoverStrategy
-
-
-def ohlc(close: list[float], open_: list[float] | None = None) -> pd.DataFrame:
-    index = pd.date_range("2024-01-01", periods=len(close), freq="D")
-    o = open_ if open_ is not None else close
-    return pd.DataFrame(
-        {
-            "open": o,
-            "high": np.maximum(o, close),
-            "low": np.minimum(o, close),
-            "close": close,
-        },
-        index=index,
-    )
+from tests.conftest import ohlc
 
 
 class Answers:

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -25,6 +24,7 @@ from orchestrator import (
     StrategyOrchestrator,
     StrategyState,
 )
+from tests.conftest import ohlc
 
 CENT = 1e-6  # comparisons are far tighter than a cent; only float rounding is allowed
 
@@ -32,12 +32,8 @@ CENT = 1e-6  # comparisons are far tighter than a cent; only float rounding is a
 def frame(
     opens: Sequence[float], closes: Sequence[float], start: str = "2024-01-01", freq: str = "D"
 ) -> pd.DataFrame:
-    o = np.asarray(opens, dtype=float)
-    c = np.asarray(closes, dtype=float)
-    return pd.DataFrame(
-        {"open": o, "high": np.maximum(o, c), "low": np.minimum(o, c), "close": c, "volume": 1.0},
-        index=pd.date_range(start, periods=len(c), freq=freq),
-    )
+    """Shared bars from explicit opens and closes (the scenarios' own order of arguments)."""
+    return ohlc(closes, opens, volume=1.0, start=start, freq=freq)
 
 
 class Scripted:

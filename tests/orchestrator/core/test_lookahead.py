@@ -18,6 +18,7 @@ from orchestrator import (
 )
 from orchestrator.core.lookahead import LookaheadDifference
 from strategies import REGISTRY, SignalStrategy, create
+from tests.conftest import random_walk
 
 # Windows small enough that a few hundred bars see many signals.
 SMALL = {
@@ -34,15 +35,11 @@ SMALL = {
 
 def _data(symbols: int = 2, n: int = 160, seed: int = 5) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
-    out = {}
-    for k in range(symbols):
-        close = 40 * np.exp(np.cumsum(rng.normal(0, 0.03, n)))
-        out[f"S{k}"] = pd.DataFrame(
-            {"open": close, "high": close * 1.01, "low": close * 0.99, "close": close},
-            # Different calendars: the second symbol starts later.
-            index=pd.date_range(f"2021-01-{1 + 3 * k:02d}", periods=n, freq="D"),
-        )
-    return out
+    # Different calendars: each symbol starts three days after the one before.
+    return {
+        f"S{k}": random_walk(rng, n, start_price=40.0, vol=0.03, start=f"2021-01-{1 + 3 * k:02d}")
+        for k in range(symbols)
+    }
 
 
 class CentredMean(SignalStrategy):

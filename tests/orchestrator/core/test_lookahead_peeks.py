@@ -24,6 +24,7 @@ from orchestrator import (
     StrategyState,
     check_lookahead,
 )
+from tests.conftest import random_walk
 
 KINDS = ("base", "private", "state", "strided")
 SEEDS = range(20)
@@ -33,14 +34,11 @@ RISE = 0.03  # the peek fires when tomorrow's close is more than 3 % above today
 def _data(seed: int, n: int = 45) -> dict[str, pd.DataFrame]:
     """Two symbols on different calendars (the second starts three days later)."""
     rng = np.random.default_rng(seed)
-    out = {}
-    for k in range(2):
-        close = 40 * np.exp(np.cumsum(rng.normal(0, 0.03, n)))
-        out[f"S{k}"] = pd.DataFrame(
-            {"open": close, "high": close * 1.01, "low": close * 0.99, "close": close},
-            index=pd.date_range(f"2021-01-{1 + 3 * k:02d}", periods=n, freq="D"),
-        )
-    return out
+    # Different calendars: each symbol starts three days after the one before.
+    return {
+        f"S{k}": random_walk(rng, n, start_price=40.0, vol=0.03, start=f"2021-01-{1 + 3 * k:02d}")
+        for k in range(2)
+    }
 
 
 def _tomorrow(kind: str, bars: BarWindow, state: StrategyState) -> float:

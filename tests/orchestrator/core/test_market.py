@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from orchestrator.core.market import BarWindow, Market, SymbolData, to_ns, validate_ohlcv
 from orchestrator.core.models import HistoricalDataBar
 from orchestrator.errors import DataError
+from tests.conftest import ohlc as bars
 
 
 def ohlc(
@@ -22,20 +23,9 @@ def ohlc(
     freq: str = "D",
     opens: Sequence[float] | None = None,
 ) -> pd.DataFrame:
-    """A small valid OHLCV frame: high/low hug open and close."""
-    close = np.asarray(closes, dtype=float)
-    open_ = np.asarray(opens, dtype=float) if opens is not None else close.copy()
-    index = pd.date_range(start, periods=len(close), freq=freq)
-    return pd.DataFrame(
-        {
-            "open": open_,
-            "high": np.maximum(open_, close) + 1.0,
-            "low": np.minimum(open_, close) - 0.5,
-            "close": close,
-            "volume": np.arange(len(close), dtype=float) * 10.0,
-        },
-        index=index,
-    )
+    """Shared bars with high 1.0 above and low 0.5 below the body, and a rising volume."""
+    volume = np.arange(len(closes), dtype=float) * 10.0
+    return bars(closes, opens, pad=(1.0, 0.5), volume=volume, start=start, freq=freq)
 
 
 OHLCV = ("open", "high", "low", "close", "volume")

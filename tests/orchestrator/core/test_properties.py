@@ -25,6 +25,7 @@ from orchestrator import (
     StrategyState,
 )
 from orchestrator.core.metrics import compute_metrics, infer_periods_per_year
+from tests.conftest import ohlc
 
 SETTINGS = settings(max_examples=40, deadline=None)
 
@@ -48,10 +49,7 @@ def random_market(seed: int, n_symbols: int, n_days: int) -> dict[str, pd.DataFr
         open_ = np.concatenate(([100.0], close[:-1])) * np.exp(rng.normal(0.0, 0.01, n))
         high = np.maximum(open_, close) * (1 + rng.random(n) * 0.01)
         low = np.minimum(open_, close) * (1 - rng.random(n) * 0.01)
-        out[f"S{k}"] = pd.DataFrame(
-            {"open": open_, "high": high, "low": low, "close": close, "volume": 1.0},
-            index=days[mask],
-        )
+        out[f"S{k}"] = ohlc(close, open_, highs=high, lows=low, volume=1.0, index=days[mask])
     return out
 
 

@@ -23,14 +23,11 @@ from orchestrator import (
     Trade,
 )
 from orchestrator.core.metrics import PerformanceMetrics
+from tests.conftest import ohlc
 
 
 def frame(closes: list[float], start: str = "2024-01-01") -> pd.DataFrame:
-    c = np.asarray(closes, dtype=float)
-    return pd.DataFrame(
-        {"open": c, "high": c * 1.01, "low": c * 0.99, "close": c, "volume": 5.0},
-        index=pd.date_range(start, periods=len(c), freq="D"),
-    )
+    return ohlc(closes, band=0.01, volume=5.0, start=start)
 
 
 class Scripted:

@@ -22,16 +22,11 @@ from orchestrator.report.charts import (
     returns_correlation,
     strategy_colors,
 )
+from tests.conftest import random_walk
 
 
 def _frame(seed: int, n: int = 60, freq: str = "B") -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    close = 100 * np.cumprod(1 + rng.normal(0, 0.01, n))
-    index = pd.date_range("2020-01-01", periods=n, freq=freq, name="timestamp")
-    return pd.DataFrame(
-        {"open": close, "high": close * 1.01, "low": close * 0.99, "close": close, "volume": 1e6},
-        index=index,
-    )
+    return random_walk(seed, n, freq=freq)
 
 
 class _HoldOne:

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from orchestrator import OrchestratorResult, StrategyOrchestrator
 from orchestrator.report import outputs
 from orchestrator.report.outputs import spreadsheet_safe
+from tests.conftest import ohlc
 
 EVIL = '=HYPERLINK("http://evil.example","x")'
 
@@ -35,11 +36,7 @@ class _Flip:
 
 def _frame(bars: int = 40) -> pd.DataFrame:
     close = 100 + np.arange(bars, dtype=float)
-    index = pd.bdate_range("2021-01-04", periods=bars, name="timestamp")
-    return pd.DataFrame(
-        {"open": close, "high": close + 1, "low": close - 1, "close": close, "volume": 1e3},
-        index=index,
-    )
+    return ohlc(close, pad=1.0, volume=1e3, index=pd.bdate_range("2021-01-04", periods=bars))
 
 
 @pytest.fixture(scope="module")
