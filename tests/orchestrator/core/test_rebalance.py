@@ -253,3 +253,37 @@ def test_rebalance_config_rejects_a_non_rebalance() -> None:
     with pytest.raises(ConfigError, match="rebalance must be a Rebalance"):
         OrchestratorConfig(rebalance="monthly")  # type: ignore[arg-type]
     assert OrchestratorConfig(rebalance={"schedule": "weekly"}).rebalance.schedule == "weekly"  # type: ignore[arg-type]
+
+
+def test_rebalance_symbol_without_a_bar_is_not_traded_and_cash_covers_it() -> None:
+    # October 1st 2022 is a Saturday: only the 7-day symbol has a bar at the first timestamp
+    # of October, so the business-day sleeve is not trimmed then; its idle cash goes as far
+    # as it goes and the rest is its shortfall.
+    days = pd.date_range("2022-09-26", "2022-10-04", freq="D")
+    weekdays = days[days.day_of_week < 5]
+    up = np.linspace(100.0, 140.0, len(weekdays))
+    down = np.linspace(100.0, 70.0, len(days))
+    data = {
+        "AAA": pd.DataFrame(
+            {"open": up, "high": up, "low": up, "close": up, "volume": 1.0}, index=weekdays
+        ),
+        "BTC": pd.DataFrame(
+            {"open": down, "high": down, "low": down, "close": down, "volume": 1.0}, index=days
+        ),
+    }
+    config = OrchestratorConfig(
+        logging_level="ERROR", fill="close", rebalance=Rebalance(schedule="monthly")
+    )
+    pairs = [(_Hold("AAA"), 0.5), (_Hold("BTC"), 0.5)]
+    r = StrategyOrchestrator(pairs, 10_050, config).run(data)
+    rows = r.transfers.set_index("strategy_id")
+    assert (rows["timestamp"] == pd.Timestamp("2022-10-01")).all()
+    assert rows.loc["hold_aaa", "amount"] == pytest.approx(-25.0)  # its idle cash: 5025 - 50 x 100
+    assert rows.loc["hold_aaa", "shortfall"] > 0
+    # BTC gets only those 25 (the rest is its shortfall): not enough for one more share.
+    assert rows.loc["hold_btc", "amount"] == pytest.approx(25.0)
+    assert rows.loc["hold_btc", "shortfall"] == pytest.approx(rows.loc["hold_aaa", "shortfall"])
+    assert set(r.trades["reason"]) == {"signal"}
+    sleeves = sum(sr.equity_curve for sr in r.strategy_results.values())
+    pool = r.unallocated_cash - r.transfers["amount"].sum()
+    assert r.portfolio_equity.iloc[-1] == pytest.approx(sleeves.iloc[-1] + pool, abs=1e-9)
