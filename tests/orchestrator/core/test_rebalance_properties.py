@@ -47,7 +47,7 @@ def _pool(result: OrchestratorResult) -> np.ndarray:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     weights=st.lists(st.floats(0.05, 0.33), min_size=2, max_size=3),
@@ -59,6 +59,7 @@ def _pool(result: OrchestratorResult) -> np.ndarray:
     costs=st.booleans(),
     cycle=st.none() | st.integers(3, 12),
     seed=st.integers(0, 10_000),
+    mixed=st.booleans(),
 )
 def test_rebalance_random_runs_conserve_money_at_every_bar(
     weights: list[float],
@@ -70,8 +71,13 @@ def test_rebalance_random_runs_conserve_money_at_every_bar(
     costs: bool,
     cycle: int | None,
     seed: int,
+    mixed: bool,
 ) -> None:
     data = random_walks([0.01, 0.03, 0.02][: len(weights)], bars=60, seed=seed)
+    if mixed:  # the last symbol trades every day (crypto), the others on business days
+        last = list(data)[-1]
+        frame = data[last]
+        data[last] = frame.set_axis(pd.date_range(frame.index[0], periods=len(frame), freq="D"))
     rebalance = Rebalance(every_bars=every, drift=drift, mode=mode)  # type: ignore[arg-type]
     r = _run(
         data,
