@@ -37,6 +37,7 @@ from orchestrator.core.accounts import Account
 from orchestrator.core.execution import CostModel, Sizing
 from orchestrator.core.market import BarWindow, SymbolData
 from orchestrator.core.models import MONEY_EPS
+from orchestrator.core.solo import run_solo
 from orchestrator.core.state import Clock, StrategyState
 from orchestrator.errors import StrategyError
 
@@ -164,6 +165,7 @@ class Run:
         n_t = len(clock.timeline)
         self.report_every = max(n_t // 200, 1)
         self.next_report = 0
+        run_solo(self, progress)  # sleeves that trade alone, straight through (core/solo.py)
         now: list[Order] = []
         prev = -1
         st: StrategyState | None = None
