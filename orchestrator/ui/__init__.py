@@ -1,5 +1,6 @@
 """The dashboard's Streamlit views (the only package besides dashboard.py that imports
-streamlit): the results on screen and the alerts that show messages literally.
+streamlit): the tabs of a run on screen (its results, its allocation, sweeps around it) and
+the alerts that show messages literally.
 
 Views only: every rule they apply lives in :mod:`orchestrator.app` and every figure and table
 format in :mod:`orchestrator.report`.
