@@ -308,6 +308,9 @@ class SignalStrategy(BaseStrategy):
         self._exit_at: dict[str, list[bool | None]] = {}
         # symbol -> (entry, exit) arrays, for histories prepared from their first bar
         self._declared: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        # symbol -> (bars before the prepared history, entry, exit): made into the lists
+        # above on the first per-bar decision only (the sparse path never needs them)
+        self._prepared: dict[str, tuple[int, np.ndarray, np.ndarray]] = {}
 
     @abstractmethod
     def signals(self, bars: BarWindow) -> tuple[np.ndarray, np.ndarray]:
@@ -322,9 +325,10 @@ class SignalStrategy(BaseStrategy):
     def prepare(self, bars: BarWindow) -> None:
         """Compute this symbol's signals over ``bars`` (its whole history) once."""
         enter, exit_ = self._checked(bars)
-        pad: list[bool | None] = [None] * (bars.index - len(bars) + 1)  # a window from bar 0
-        self._enter_at[bars.symbol] = pad + enter.tolist()
-        self._exit_at[bars.symbol] = pad + exit_.tolist()
+        pad = bars.index - len(bars) + 1  # 0 for a window from bar 0
+        self._prepared[bars.symbol] = (pad, enter, exit_)
+        self._enter_at.pop(bars.symbol, None)
+        self._exit_at.pop(bars.symbol, None)
         if pad:
             self._declared.pop(bars.symbol, None)
         else:
@@ -366,6 +370,12 @@ class SignalStrategy(BaseStrategy):
         """One decision: the prepared signal at the current bar (a dict lookup and a list
         index, with the bounds check left to IndexError), else computed from the window."""
         signals = table.get(bars.symbol)
+        if signals is None and bars.symbol in self._prepared:
+            pad, enter, exit_ = self._prepared[bars.symbol]
+            none: list[bool | None] = [None] * pad
+            self._enter_at[bars.symbol] = none + enter.tolist()
+            self._exit_at[bars.symbol] = none + exit_.tolist()
+            signals = table[bars.symbol]
         if signals is not None:
             try:
                 value = signals[bars.index]
