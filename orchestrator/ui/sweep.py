@@ -12,6 +12,7 @@ through :func:`orchestrator.ui.alerts.say`, headings and labels through ``litera
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -213,6 +214,11 @@ def show_sweep(
             S[K.autorun] = True
         except (ConfigError, ValueError) as exc:
             say("error", f"The link's sweep was left out: {exc}")
+    done = S.get(K.done)
+    if done is not None and K.kind not in S:
+        # The tab was closed, so Streamlit dropped its controls' state: show the last sweep's.
+        with contextlib.suppress(ConfigError, ValueError):
+            S.update(done[2].widget_state(spec))
     autorun = bool(S.pop(K.autorun, False))
     kind = st.radio("Sweep over", list(KINDS), format_func=KINDS.get, key=K.kind, horizontal=True)
     names = metric_names(ids)

@@ -220,3 +220,19 @@ def test_sweep_link_unreadable_is_one_error_and_the_results_show() -> None:
         "The link's sweep was left out: it is not valid JSON"
     ]
     assert "equity_chart" in _charts(at)
+
+
+def test_sweep_tab_closed_and_reopened_keeps_its_controls_and_results() -> None:
+    at = _sweep_tab()
+    _set_range(at, "fast", 10, 20, 10)
+    at.run()
+    at.button(key="sw_go").click().run()
+    at.session_state["view"] = "Results"
+    at.run()
+    assert "sweep_chart" not in _charts(at)
+    at.session_state["view"] = "Sweep"
+    at.run()
+    _ok(at)
+    assert at.number_input(key="sw_sma_crossover_fast_from").value == 10
+    line = _traces(_charts(at)["sweep_chart"])["Portfolio.sharpe_ratio"]
+    assert list(_values(line["x"])) == [10.0, 20.0]
