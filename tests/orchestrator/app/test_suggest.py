@@ -54,7 +54,7 @@ def test_strategy_returns_strip_transfers_from_a_results_table(allocation_run) -
     results = dict(result.strategy_results)
     results["hold_aaa"] = replace(sr, equity_curve=moved)
     shim = _WithTransfers(
-        **{f.name: getattr(result, f.name) for f in fields(result)},
+        **{f.name: getattr(result, f.name) for f in fields(result) if f.name != "transfers"},
         transfers=pd.DataFrame({"timestamp": [when], "strategy_id": ["hold_aaa"], "amount": [5e3]}),
     )
     object.__setattr__(shim, "strategy_results", results)
