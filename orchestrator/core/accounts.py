@@ -412,8 +412,9 @@ class Account:
         if self.cash_ti:
             ev_ti = np.array(self.cash_ti, dtype=np.int64)
             ev_cash = np.array(self.cash_value, dtype=np.float64)
-            # Index of the last event at or before each timeline point (-1: none yet).
-            k = np.searchsorted(ev_ti, np.arange(n), side="right") - 1
+            # Index of the last event at or before each timeline point (-1: none yet): the
+            # events up to each point, counted (the events are in time order).
+            k = np.cumsum(np.bincount(ev_ti, minlength=n)) - 1
             cash = np.where(k >= 0, ev_cash[np.maximum(k, 0)], initial)
         else:
             cash = np.full(n, initial)
@@ -425,9 +426,8 @@ class Account:
             # Symbols in the order first traded, so the value sums in a fixed order.
             for si in dict.fromkeys(self.qty_si):
                 mine = q_si == si
-                delta = np.zeros(n)
-                # Sequential sums in event order, as the per-event loop added them.
-                np.add.at(delta, q_ti[mine], q_dq[mine])
+                # Sequential sums in event order from 0.0, as the per-event loop added them.
+                delta = np.bincount(q_ti[mine], weights=q_dq[mine], minlength=n)
                 qty = np.cumsum(delta)
                 held = qty != 0
                 value[held] += qty[held] * self.marks[si][held]
