@@ -138,6 +138,9 @@ class Rebalancer:
         self.fixed = np.asarray(fixed, dtype=np.float64)
         self.total = float(self.fixed.sum())
         self.targets = self.fixed.copy()
+        self.target_list = self.targets.tolist()
+        # The drift screen's band: a little inside the real one (drift_exceeded decides).
+        self.screen = (rebalance.drift - 1e-6) if rebalance.drift is not None else math.inf
         self.at_open = at_open
         self.costs = costs
         self.sizing = Sizing(costs, fractional)
@@ -221,11 +224,25 @@ class Rebalancer:
     def on_stop(self, ti: int) -> None:
         """Phase 1 at ``ti``, after the due fills: rebalance if the schedule or the band says so."""
         mark = ti - 1 if self.at_open else ti
-        values = np.array([acc.equity(mark) for acc in self.accounts], dtype=np.float64)
+        listed = [acc.equity(mark) for acc in self.accounts]
+        due = bool(self.due[ti])
+        if not due:
+            # The drift check, at every timestamp: a plain-float screen first (a slightly
+            # narrower band, so it never misses), then the one rule, drift_exceeded.
+            equity = self.pool + sum(listed)
+            if not equity > 0:
+                return
+            screen = self.screen
+            scale = 1.0 / equity
+            if all(
+                abs(v * scale - t) <= screen for v, t in zip(listed, self.target_list, strict=True)
+            ):
+                return
+        values = np.array(listed, dtype=np.float64)
         equity = self.pool + float(values.sum())
         if not equity > 0:
             return
-        if self.due[ti]:
+        if due:
             reason = "schedule"
         elif self.config.drift is not None and drift_exceeded(
             values / equity, self.targets, self.config.drift
@@ -234,6 +251,7 @@ class Rebalancer:
         else:
             return
         self.targets = self._targets(ti)
+        self.target_list = self.targets.tolist()
         self._execute(ti, values, equity, reason)
 
     def _targets(self, ti: int) -> np.ndarray:
