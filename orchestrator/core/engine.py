@@ -9,6 +9,11 @@ Entries are sized with equal slots, a budget of equity / max_positions, unless t
 asks for a fraction of its equity with ``entry_size``; either budget is capped by the
 strategy's own cash (an order cut or dropped for want of cash is recorded in a breach episode,
 see :class:`~orchestrator.core.models.CapitalBreach`).
+
+Rebalancing (``config.rebalance``) is the :class:`~orchestrator.core.rebalancing.Rebalancer`:
+its timestamps are forced stops of the loop, its hook runs in phase 1 after the due fills, and
+its ledger adds the unallocated cash curve, the transfers and the sleeves' time-weighted
+metrics to the results. Without it (the default) nothing of it runs.
 """
 
 from __future__ import annotations

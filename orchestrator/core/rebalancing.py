@@ -44,6 +44,12 @@ the costs its trims and top-ups paid. Trims and top-ups are trade rows with
 ``reason="rebalance"`` (see :meth:`~orchestrator.core.accounts.Account.trim` and
 :meth:`~orchestrator.core.accounts.Account.top_up`). A sparse state whose position a trim
 closed is rescheduled from the current bar, as the per-bar path would ask it to enter there.
+A trim that closes a whole position (a target of 0) is that position's round trip, so its row
+carries the entry's costs too, and attribution counts them with the rebalancing costs; the
+transfers' ``costs`` are always this rebalance's own commission and slippage.
+
+Trade statistics (win rate, trade count...) leave the rebalance rows out
+(:func:`signal_trades`): they describe the strategy, not the allocator.
 
 **Rules.** The targets come from :func:`~orchestrator.core.rules.target_weights` on the sleeves'
 time-weighted returns (:func:`~orchestrator.core.flows.time_weighted_returns`, with each
