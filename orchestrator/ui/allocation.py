@@ -62,6 +62,11 @@ RULE_LABELS = {
     "hrp": "Hierarchical risk parity",
 }
 WINDOWS = {False: "Rolling", True: "Expanding"}
+#: The view's controls, and where their values are kept while the tab is closed (Streamlit
+#: drops the state of widgets that are not drawn).
+CONTROLS = ("al_total", "al_min", "al_max", "al_rule", "al_wf_rule", "al_train", "al_test",
+            "al_window")  # fmt: skip
+KEPT = "al_kept"
 
 
 # ---- cached work: keyed by the run's configuration key and the view's inputs ------------------
@@ -107,17 +112,12 @@ def _bounds(result: OrchestratorResult) -> tuple[float, float, float] | None:
         "Total weight (invested share)",
         min_value=0.01,
         max_value=1.0,
-        value=round(min(max(invested_share(result), 0.01), 1.0), 2),
         step=0.01,
         key="al_total",
         help="The suggested weights add up to this; the rest stays cash",
     )
-    low = c2.number_input(
-        "Minimum weight", min_value=0.0, max_value=1.0, value=0.0, step=0.01, key="al_min"
-    )
-    high = c3.number_input(
-        "Maximum weight", min_value=0.0, max_value=1.0, value=1.0, step=0.01, key="al_max"
-    )
+    low = c2.number_input("Minimum weight", min_value=0.0, max_value=1.0, step=0.01, key="al_min")
+    high = c3.number_input("Maximum weight", min_value=0.0, max_value=1.0, step=0.01, key="al_max")
     bounds = float(total), float(low), float(high)
     try:
         check_bounds(bounds[0], len(result.strategy_results), *check_weight_bounds(low, high))
@@ -138,9 +138,7 @@ def _suggestion(
 ) -> Suggestion | None:
     """The suggestion beside the run's weights, and Apply; return the suggestion (or None)."""
     rules = list(RULE_LABELS)
-    rule = str(
-        st.selectbox("Rule", rules, format_func=lambda r: RULE_LABELS[r], index=2, key="al_rule")
-    )
+    rule = str(st.selectbox("Rule", rules, format_func=lambda r: RULE_LABELS[r], key="al_rule"))
     try:
         chosen = _suggest(key, result, rule, *bounds)
         current = _suggest(key, result, "fixed", invested_share(result), 0.0, 1.0)
@@ -204,24 +202,18 @@ def _walk_forward_section(
     result: OrchestratorResult, key: str, bounds: tuple[float, float, float]
 ) -> None:
     st.subheader("Walk-forward test (out of sample)")
-    bars = len(result.portfolio_equity)
     c1, c2, c3, c4 = st.columns(4)
     rules = list(RULE_LABELS)
     rule = str(
-        c1.selectbox(
-            "Rule fitted", rules, format_func=lambda r: RULE_LABELS[r], index=1, key="al_wf_rule"
-        )
+        c1.selectbox("Rule fitted", rules, format_func=lambda r: RULE_LABELS[r], key="al_wf_rule")
     )
     train = c2.number_input(
         "Training window (bars)",
         min_value=2,
-        value=max(2, min(252, bars // 3)),
         step=1,
         key="al_train",
     )
-    test = c3.number_input(
-        "Test window (bars)", min_value=1, value=max(1, min(63, bars // 6)), step=1, key="al_test"
-    )
+    test = c3.number_input("Test window (bars)", min_value=1, step=1, key="al_test")
     expanding = c4.radio(
         "Training windows", list(WINDOWS), format_func=WINDOWS.get, key="al_window"
     )
@@ -275,6 +267,23 @@ def show_allocation(
     result: OrchestratorResult, spec: RunSpec, key: str, param_specs: ParamSpecs
 ) -> None:
     """The whole allocation view of ``result`` (the run of ``spec``; ``key`` its cache key)."""
+    kept = S.setdefault(KEPT, {})
+    bars = len(result.portfolio_equity)
+    defaults = {
+        "al_total": round(min(max(invested_share(result), 0.01), 1.0), 2),
+        "al_min": 0.0,
+        "al_max": 1.0,
+        "al_rule": "risk_parity",
+        "al_wf_rule": "inverse_volatility",
+        "al_train": max(2, min(252, bars // 3)),
+        "al_test": max(1, min(63, bars // 6)),
+    }
+    for name in CONTROLS:
+        if name not in S:  # first visit, or the tab was closed: its controls come back
+            if name in kept:
+                S[name] = kept[name]
+            elif name in defaults:
+                S[name] = defaults[name]
     st.subheader("Suggest weights")
     bounds = _bounds(result)
     if bounds is not None:
@@ -282,3 +291,4 @@ def show_allocation(
         _frontier_section(result, key, bounds, chosen)
         _walk_forward_section(result, key, bounds)
     _attribution_section(result)
+    kept.update({name: S[name] for name in CONTROLS if name in S})

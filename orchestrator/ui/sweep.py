@@ -107,16 +107,15 @@ def _param_controls(
         if p.kind is int:
             bounds = {k: int(v) if v is not None else None for k, v in bounds.items()}
         what = f"{name} of {sid}"
+        # Defaults seeded in the state (not value=): a link or a reopened tab sets them too.
+        S.setdefault(K.bound(sid, name, "from"), start)
+        S.setdefault(K.bound(sid, name, "to"), stop)
+        S.setdefault(K.bound(sid, name, "step"), step)
         a, b, c = st.columns(3)
-        lo = a.number_input(
-            f"{literal(what)}: from", value=start, key=K.bound(sid, name, "from"), **bounds
-        )
-        hi = b.number_input(
-            f"{literal(what)}: to", value=stop, key=K.bound(sid, name, "to"), **bounds
-        )
+        lo = a.number_input(f"{literal(what)}: from", key=K.bound(sid, name, "from"), **bounds)
+        hi = b.number_input(f"{literal(what)}: to", key=K.bound(sid, name, "to"), **bounds)
         unit = c.number_input(
             f"{literal(what)}: step",
-            value=step,
             min_value=type(step)(p.step or step),
             step=type(step)(p.step or step),
             key=K.bound(sid, name, "step"),
@@ -127,18 +126,20 @@ def _param_controls(
 
 def _weight_controls(ids: list[str], metric: str) -> SweepRequest:
     """Two or three strategies, the step, and whether their total stays; return the request."""
+    S.setdefault(K.weigh, ids[:2])
+    S.setdefault(K.weight_step, 0.1)
+    S.setdefault(K.keep_total, True)
     chosen = st.multiselect(
         "Strategies to weigh (two or three)",
         ids,
-        default=ids[:2],
         max_selections=3,
         key=K.weigh,
     )
     c1, c2 = st.columns(2)
     step = c1.number_input(
-        "Weight step", min_value=0.01, max_value=0.5, value=0.1, step=0.01, key=K.weight_step
+        "Weight step", min_value=0.01, max_value=0.5, step=0.01, key=K.weight_step
     )
-    keep = c2.checkbox("Keep their total weight", value=True, key=K.keep_total)
+    keep = c2.checkbox("Keep their total weight", key=K.keep_total)
     return SweepRequest("weights", metric, strategies=tuple(chosen), step=float(step), keep=keep)
 
 
@@ -223,10 +224,11 @@ def show_sweep(
     kind = st.radio("Sweep over", list(KINDS), format_func=KINDS.get, key=K.kind, horizontal=True)
     names = metric_names(ids)
     portfolio_first = sorted(names, key=lambda n: not n.startswith("Portfolio."))
+    if S.get(K.metric) not in portfolio_first:  # first visit, or strategies that changed
+        S[K.metric] = DEFAULT_METRIC
     metric = st.selectbox(
         "Metric",
         portfolio_first,
-        index=portfolio_first.index(DEFAULT_METRIC),
         format_func=_figure_label,  # options are plain text
         key=K.metric,
     )

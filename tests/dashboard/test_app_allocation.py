@@ -146,3 +146,16 @@ def test_allocation_tab_walk_forward_windows_longer_than_the_run_show_error() ->
     assert "walk_forward_chart" not in charts
     assert "frontier_chart" in charts
     assert "attribution_chart" in charts
+
+
+def test_allocation_tab_closed_and_reopened_keeps_its_inputs() -> None:
+    at = _allocation_tab()
+    at.selectbox(key="al_rule").set_value("hrp").run()
+    at.number_input(key="al_test").set_value(21).run()
+    at.session_state["view"] = "Sweep"
+    at.run()
+    at.session_state["view"] = "Allocation"
+    at.run()
+    _ok(at)
+    assert at.selectbox(key="al_rule").value == "hrp"
+    assert at.number_input(key="al_test").value == 21
