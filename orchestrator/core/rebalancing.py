@@ -212,11 +212,11 @@ class Rebalancer:
         if self.inputs is not None:
             self.inputs.bind(self.accounts)
         # Per symbol, its bar at each timeline index (-1: none), for the trades.
-        self.bar_at: list[np.ndarray] = []
+        self.bar_at: list[list[int]] = []
         for sd in data:
             at = np.full(self.n, -1, dtype=np.int64)
             at[sd.positions] = np.arange(len(sd.positions))
-            self.bar_at.append(at)
+            self.bar_at.append(at.tolist())
         if not self.computed:
             return []
         index = pd.DatetimeIndex(np.asarray(self.timeline).view("datetime64[ns]"))
@@ -285,7 +285,8 @@ class Rebalancer:
 
     def _tradable(self, si: int, ti: int) -> int:
         """The symbol's bar at ``ti``, or -1 when it has none (its market is closed now)."""
-        return int(self.bar_at[si][ti])
+        bar: int = self.bar_at[si][ti]
+        return bar
 
     def _price(self, si: int, bar: int) -> float:
         sd = self.data[si]
@@ -296,29 +297,30 @@ class Rebalancer:
         return new if self.fractional else float(math.floor(new + 1e-9))
 
     def _execute(self, ti: int, values: np.ndarray, equity: float, reason: str) -> None:
-        targets = self.targets * equity
+        target_array = self.targets * equity
+        pool_target = equity - float(target_array.sum())
+        targets, worth = target_array.tolist(), values.tolist()  # plain floats from here on
         scale = self.config.mode == "scale"
-        k_n = len(self.accounts)
-        amounts = np.zeros(k_n)
-        costs = np.zeros(k_n)
-        short = np.zeros(k_n)
+        n_k = len(self.accounts)
+        amounts, costs, short = [0.0] * n_k, [0.0] * n_k, [0.0] * n_k
+        wants = [0.0] * n_k
         for k, acc in enumerate(self.accounts):
-            want = values[k] - targets[k]
+            want = worth[k] - targets[k]
             if want <= _MOVE_EPS:
+                if -want > _MOVE_EPS:
+                    wants[k] = -want
                 continue
-            if scale and values[k] > FUNDED_EPS:
-                costs[k] += self._trim(acc, ti, max(targets[k], 0.0) / values[k])
+            if scale and worth[k] > FUNDED_EPS:
+                costs[k] += self._trim(acc, ti, max(targets[k], 0.0) / worth[k])
             give = min(want, acc.allocation.available_capital)
             if give > 0:
                 acc.transfer(ti, -give)
                 self.pool += give
                 amounts[k] = -give
             short[k] = _residue(want - give)
-        wants = np.maximum(targets - values, 0.0)
-        wants[wants <= _MOVE_EPS] = 0.0
-        need = float(wants.sum())
+        need = sum(wants)
         if need > 0:
-            spare = max(self.pool - (equity - float(targets.sum())), 0.0)
+            spare = max(self.pool - pool_target, 0.0)
             ratio = min(1.0, spare / need)
             for k, acc in enumerate(self.accounts):
                 if wants[k] <= 0:
@@ -330,19 +332,17 @@ class Rebalancer:
                     acc.transfer(ti, get)
                     amounts[k] = get
                 short[k] = _residue(wants[k] - get)
-                if scale and values[k] > FUNDED_EPS and get > 0:
-                    costs[k] += self._top_up(acc, ti, (values[k] + get) / values[k])
+                if scale and worth[k] > FUNDED_EPS and get > 0:
+                    costs[k] += self._top_up(acc, ti, (worth[k] + get) / worth[k])
         self.pool_ti.append(ti)
         self.pool_value.append(self.pool)
         self.events += 1
         for k, acc in enumerate(self.accounts):
-            self.rows.append(
-                (ti, acc.strategy_id, float(amounts[k]), reason, float(costs[k]), float(short[k]))
-            )
+            self.rows.append((ti, acc.strategy_id, amounts[k], reason, costs[k], short[k]))
             if amounts[k] != 0:
-                self.moves[k][ti] = (float(amounts[k]), float(values[k]))
+                self.moves[k][ti] = (amounts[k], worth[k])
                 if self.inputs is not None:
-                    self.inputs.flow(ti, k, float(amounts[k]), float(values[k]))
+                    self.inputs.flow(ti, k, amounts[k], worth[k])
 
     def _trim(self, acc: Account, ti: int, factor: float) -> float:
         paid = 0.0

@@ -100,8 +100,8 @@ class SleeveReturns:
             return
         equity = self._equity_block(lo, hi)  # (hi - lo) x sleeves
         prev, cur = equity[:-1], equity[1:]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = np.where(prev > FUNDED_EPS, cur / prev, np.nan) - 1.0
+        # Divide only where something was at risk (no warning state to switch per block).
+        r = np.divide(cur, prev, out=np.full(prev.shape, np.nan), where=prev > FUNDED_EPS) - 1.0
         for t, k, amount, before in self.unread:
             p, c = float(equity[t - lo - 1, k]), float(equity[t - lo, k])
             invested = before + amount
