@@ -23,8 +23,10 @@ passed to :mod:`orchestrator.core.metrics` directly.
 
 **De-funded sleeves.** A sleeve a rule gives weight 0 has no capital at risk, so its own
 return is undefined (NaN here). Allocation rules still need its return stream, or a rule that
-de-funds a strategy could never fund it again. The engine provides a *nominal stream*, the
-per-unit-of-capital return of the same strategy's decisions on a nominal book:
+de-funds a strategy could never fund it again. The ideal *nominal stream* is the
+per-unit-of-capital return of the same strategy's decisions on a nominal book (the engine
+uses, for now, the approximation documented in :mod:`orchestrator.core.sleeve_returns`: the
+equal-weighted return of the symbols the sleeve trades, so a rule always sees variance):
 
 - when a sleeve's target falls to (near) 0, the engine keeps asking the strategy as before
   (its real orders are dropped for want of capital) and opens a shadow ledger with a nominal
