@@ -15,6 +15,7 @@ import pytest
 from orchestrator import OrchestratorConfig, Rebalance, StrategyOrchestrator
 from orchestrator.core.results import TRANSFER_COLUMNS, OrchestratorResult
 from orchestrator.errors import ConfigError
+from tests.conftest import ohlc
 
 CENT = 0.005
 DAYS = pd.DatetimeIndex(["2024-01-30", "2024-01-31", "2024-02-01", "2024-02-02"])
@@ -33,11 +34,7 @@ class _Hold:
 
 
 def _frame(opens: list[float], closes: list[float]) -> pd.DataFrame:
-    o, c = np.asarray(opens), np.asarray(closes)
-    return pd.DataFrame(
-        {"open": o, "high": np.maximum(o, c), "low": np.minimum(o, c), "close": c, "volume": 1.0},
-        index=DAYS,
-    )
+    return ohlc(closes, opens, volume=1.0, index=DAYS)
 
 
 DATA = {
