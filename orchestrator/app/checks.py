@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from orchestrator.app.codec import ParamValue
+from orchestrator.app.codec import REBALANCE_KEYS, ParamValue
+from orchestrator.core.allocation import Rebalance, check_bounds
 from orchestrator.core.models import to_decimal
 from orchestrator.data import MAX_SYMBOL_LENGTH
 from orchestrator.errors import ConfigError, did_you_mean
@@ -31,6 +32,8 @@ __all__ = [
     "label_text",
     "name_text",
     "params_table",
+    "rebalance_bounds",
+    "rebalance_from_table",
     "symbols_tuple",
     "weight_text",
 ]
@@ -174,3 +177,32 @@ def iso_date(value: object, name: str) -> str:
             f"{name} must be a date between 1677-09-22 and 2262-04-11, {example}; found "
             f"{clip(repr(value))}"
         ) from None
+
+
+def rebalance_from_table(table: object, where: str = "[rebalance]") -> Rebalance:
+    """Read a ``[rebalance]`` table (or a link's rebalancing settings) into a Rebalance.
+
+    An unknown key is a ConfigError with "did you mean"; each value is checked by
+    :class:`orchestrator.Rebalance` itself, whose messages name the field, the value found and
+    what is allowed.
+    """
+    if isinstance(table, Rebalance):
+        return table
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{where} must be a table; found {clip(repr(table))}")
+    check_keys(where, table, REBALANCE_KEYS)
+    return Rebalance(**{str(k): v for k, v in table.items()})
+
+
+def rebalance_bounds(rebalance: Rebalance, weights: Sequence[str]) -> None:
+    """Raise ConfigError when a computed rule's ``min_weight``/``max_weight`` cannot be met by
+    weights summing to the total of ``weights`` (exact decimal texts), before any run.
+
+    Nothing to check without rebalancing, with the ``fixed`` rule or without strategies; a
+    total over 1.0 is left to the weight check, which says so in its own words.
+    """
+    if not (rebalance.enabled and rebalance.rule != "fixed" and weights):
+        return
+    total = sum((Decimal(w) for w in weights), Decimal(0))
+    if total <= 1:
+        check_bounds(float(total), len(weights), rebalance.min_weight, rebalance.max_weight)

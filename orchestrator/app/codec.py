@@ -5,6 +5,11 @@ The codecs here only translate text to and from the plain data that
 validation path. A link is untrusted input: :func:`query_to_dict` refuses, with one ConfigError
 and before any parsing, a query with more strategies than :data:`MAX_STRATEGIES` or a value
 longer than :data:`MAX_QUERY_TEXT` characters, so a hostile link costs no more than a small one.
+
+Rebalancing is its own table, ``[rebalance]`` (the fields of :class:`orchestrator.Rebalance`,
+see :data:`REBALANCE_KEYS`), and its own link parameters (:data:`REBALANCE_QUERY_NAMES`). TOML
+cannot store None, so a setting that is off (``drift``, ``every_bars``) is left out, and a run
+without rebalancing writes no table at all; a link carries only what differs from the default.
 """
 
 from __future__ import annotations
@@ -16,18 +21,22 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+from orchestrator.core.allocation import Rebalance
 from orchestrator.errors import ConfigError
 
 __all__ = [
     "MAX_QUERY_TEXT",
     "MAX_STRATEGIES",
     "QUERY_NAMES",
+    "REBALANCE_KEYS",
+    "REBALANCE_QUERY_NAMES",
     "SECTIONS",
     "ParamValue",
     "dict_to_query",
     "parse_value",
     "query_to_dict",
     "read_toml",
+    "rebalance_table",
     "strategy_query",
     "toml_text",
 ]
@@ -63,6 +72,30 @@ QUERY_NAMES: dict[str, str] = {
     "risk_free_rate": "rf",
     "plugin_dir": "plugins",
 }
+#: The ``[rebalance]`` table's keys: the fields of :class:`orchestrator.Rebalance`, in order.
+REBALANCE_KEYS: tuple[str, ...] = (
+    "schedule",
+    "every_bars",
+    "drift",
+    "mode",
+    "rule",
+    "lookback",
+    "min_weight",
+    "max_weight",
+)
+#: Link names of the rebalancing settings: ``[rebalance]`` key -> query name, in link order
+#: (all prefixed, so they never meet another page's parameters).
+REBALANCE_QUERY_NAMES: dict[str, str] = {
+    "schedule": "rebalance",
+    "every_bars": "rebalance_bars",
+    "drift": "rebalance_drift",
+    "mode": "rebalance_mode",
+    "rule": "rebalance_rule",
+    "lookback": "rebalance_lookback",
+    "min_weight": "rebalance_min",
+    "max_weight": "rebalance_max",
+}
+_REBALANCE_TEXTS = ("schedule", "mode", "rule")
 _SECTION_OF = {key: section for section, keys in SECTIONS.items() for key in keys}
 _NUMBERS = ("initial_capital", *SECTIONS["costs"], "risk_free_rate")
 _FLAGS = ("fractional", "close_at_end")
@@ -156,6 +189,14 @@ def _strategy_dict(text: str) -> dict[str, Any]:
     return table
 
 
+def rebalance_table(settings: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[rebalance]`` table of ``settings`` (as ``Rebalance.to_dict`` gives them): empty
+    when they equal ``defaults`` (no rebalancing), else every setting that is not None."""
+    if dict(settings) == dict(defaults):
+        return {}
+    return {k: settings[k] for k in REBALANCE_KEYS if settings.get(k) is not None}
+
+
 def dict_to_query(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, str]:
     """TOML-shaped ``data`` as query parameters, leaving out settings equal to ``defaults``
     (both as :meth:`RunSpec.to_dict` gives them); strategies become ``s1``, ``s2``, ..."""
@@ -168,6 +209,13 @@ def dict_to_query(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[
         if isinstance(value, list | tuple):
             out[name] = ",".join(_quote(v) for v in value)
         else:
+            out[name] = _text(value)
+    # A missing [rebalance] table is no rebalancing; a link names only what differs from it.
+    unset = {**Rebalance().to_dict(), **defaults.get("rebalance", {})}
+    table = data.get("rebalance", {})
+    for key, name in REBALANCE_QUERY_NAMES.items():
+        value = table.get(key)
+        if value is not None and value != unset.get(key):
             out[name] = _text(value)
     for i, table in enumerate(data.get("strategies", []), start=1):
         out[f"s{i}"] = strategy_query(
@@ -228,6 +276,13 @@ def query_to_dict(query: Mapping[str, str | Sequence[str]]) -> dict[str, Any]:
         else:
             value = text
         out[_SECTION_OF[key]][key] = value
+    rebalance: dict[str, Any] = {}
+    for key, name in REBALANCE_QUERY_NAMES.items():
+        text = one(name)
+        if text is not None:
+            rebalance[key] = text.strip() if key in _REBALANCE_TEXTS else parse_value(text)
+    if rebalance:
+        out["rebalance"] = rebalance
     out["strategies"] = [_strategy_dict(one(k) or "") for _, k in numbered]
     return out
 
@@ -277,6 +332,10 @@ def toml_text(data: Mapping[str, Any]) -> str:
     for section in SECTIONS:
         lines.append(f"[{section}]")
         lines += [f"{k} = {_toml_value(v)}" for k, v in data.get(section, {}).items()]
+        lines.append("")
+    if data.get("rebalance"):
+        lines.append("[rebalance]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in data["rebalance"].items()]
         lines.append("")
     for table in data.get("strategies", []):
         lines.append("[[strategies]]")

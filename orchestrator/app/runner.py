@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,14 @@ if TYPE_CHECKING:
     from orchestrator.app.spec import RunSpec
     from orchestrator.core.results import OrchestratorResult
 
-__all__ = ["build_strategies", "check_strategy_symbols", "load_data", "run_spec", "select"]
+__all__ = [
+    "build_strategies",
+    "check_rebalance",
+    "check_strategy_symbols",
+    "load_data",
+    "run_spec",
+    "select",
+]
 
 
 def build_strategies(spec: RunSpec) -> list[tuple[object, str]]:
@@ -104,6 +112,22 @@ def check_strategy_symbols(
         raise _unknown(missing, available, who)
 
 
+def check_rebalance(spec: RunSpec, frames: Mapping[str, pd.DataFrame]) -> None:
+    """Raise the ConfigError a run of ``spec`` on ``frames`` would meet in its rebalancing,
+    before it starts: a computed rule's bounds that no weights summing to the total can meet,
+    or a lookback longer than the run's timeline (the union of the frames' timestamps)."""
+    import numpy as np
+    import pandas as pd
+
+    rebalance = spec.rebalance
+    if not rebalance.enabled or rebalance.rule == "fixed":
+        return
+    stamps = [pd.DatetimeIndex(f.index).asi8 for f in frames.values() if len(f)]
+    bars = len(np.unique(np.concatenate(stamps))) if stamps else 0
+    total = float(sum(Decimal(s.weight) for s in spec.strategies))
+    rebalance.check_run(total, len(spec.strategies), bars)
+
+
 def select(
     spec: RunSpec, frames: Mapping[str, pd.DataFrame]
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -153,6 +177,7 @@ def run_spec(
     loaded = load_data(spec) if data is None else data
     frames, notes = select(spec, loaded)
     check_strategy_symbols(spec, list(frames), list(loaded))
+    check_rebalance(spec, frames)
     orch = StrategyOrchestrator(built, spec.initial_capital, spec.config(logging_level))
     result = orch.run(frames, progress=progress)
     notes += data_end_warnings(frames)

@@ -33,6 +33,17 @@ TOML shape::
     close_at_end = false
     risk_free_rate = 0.0
 
+    [rebalance]                    # optional: no table, no rebalancing
+    schedule = "monthly"           # none, weekly, monthly, quarterly, annually
+    every_bars = 21                # instead of a schedule: every 21 bars
+    drift = 0.05                   # also when a sleeve is 5 points off its target
+    mode = "scale"                 # or "cash" (move idle cash only)
+    rule = "fixed"                 # or equal, inverse_volatility, risk_parity, min_variance,
+                                   # max_sharpe, hrp (from the trailing lookback returns)
+    lookback = 126
+    min_weight = 0.0
+    max_weight = 1.0
+
     [[strategies]]
     name = "sma_crossover"
     weight = 0.4
@@ -61,10 +72,19 @@ from orchestrator.app.checks import (
     label_text,
     name_text,
     params_table,
+    rebalance_bounds,
+    rebalance_from_table,
     symbols_tuple,
     weight_text,
 )
-from orchestrator.app.codec import MAX_STRATEGIES, SECTIONS, ParamValue, parse_value
+from orchestrator.app.codec import (
+    MAX_STRATEGIES,
+    SECTIONS,
+    ParamValue,
+    parse_value,
+    rebalance_table,
+)
+from orchestrator.core.allocation import Rebalance
 from orchestrator.core.models import OrchestratorConfig, to_capital
 from orchestrator.errors import ConfigError
 
@@ -177,6 +197,7 @@ class RunSpec:
     close_at_end: bool = False
     risk_free_rate: float = 0.0
     plugin_dir: str | None = None
+    rebalance: Rebalance = field(default_factory=Rebalance)
 
     def __post_init__(self) -> None:
         strategies = tuple(self.strategies)
@@ -205,6 +226,10 @@ class RunSpec:
         # when it is read, before anything loads or runs.
         capital = float(to_capital(self.initial_capital, "initial_capital"))
         object.__setattr__(self, "initial_capital", capital)
+        object.__setattr__(self, "rebalance", rebalance_from_table(self.rebalance, "rebalance"))
+        # Bounds need only the weights: checked now, so a file or a link fails before anything
+        # loads (the lookback against the data's length waits for the data: see the runner).
+        rebalance_bounds(self.rebalance, [s.weight for s in strategies])
         self.config()  # validates the execution and cost options
 
     # ---- conversions ----------------------------------------------------------------------
@@ -221,10 +246,12 @@ class RunSpec:
             fractional=self.fractional,
             close_at_end=self.close_at_end,
             risk_free_rate=self.risk_free_rate,
+            rebalance=self.rebalance,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """TOML-shaped plain data (sections data/portfolio/costs/execution + strategies)."""
+        """TOML-shaped plain data (sections data/portfolio/costs/execution, rebalance when
+        the run rebalances, and strategies)."""
         out: dict[str, Any] = {}
         for section, keys in SECTIONS.items():
             table = {}
@@ -234,6 +261,9 @@ class RunSpec:
                     continue
                 table[key] = list(value) if isinstance(value, tuple) else value
             out[section] = table
+        rebalance = rebalance_table(self.rebalance.to_dict(), Rebalance().to_dict())
+        if rebalance:
+            out["rebalance"] = rebalance
         out["strategies"] = [s.to_dict() for s in self.strategies]
         return out
 
@@ -242,7 +272,7 @@ class RunSpec:
         """Build a spec from TOML-shaped data; unknown sections or keys are errors."""
         if not isinstance(data, Mapping):
             raise ConfigError(f"the configuration must be a table; found {clip(repr(data))}")
-        check_keys("the configuration", data, (*SECTIONS, "strategies"))
+        check_keys("the configuration", data, (*SECTIONS, "rebalance", "strategies"))
         kwargs: dict[str, Any] = {}
         for section, keys in SECTIONS.items():
             table = data.get(section, {})
@@ -251,6 +281,8 @@ class RunSpec:
             check_keys(f"[{section}]", table, keys)
             for key, value in table.items():
                 kwargs["data" if key == "source" else key] = value
+        if "rebalance" in data:
+            kwargs["rebalance"] = rebalance_from_table(data["rebalance"])
         strategies = data.get("strategies", [])
         if not isinstance(strategies, list):
             raise ConfigError("strategies must be an array of tables ([[strategies]])")

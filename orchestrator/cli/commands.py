@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from orchestrator.app.spec import RunSpec, StrategySpec
+    from orchestrator.core.allocation import Rebalance
 
 __all__ = [
     "EXIT_FAILURE",
@@ -84,7 +85,26 @@ def _load_spec(args: argparse.Namespace) -> RunSpec:
         start=args.start,
         end=args.end,
         initial_capital=args.capital,
+        rebalance=_rebalance(args, spec),
     )
+
+
+def _rebalance(args: argparse.Namespace, spec: RunSpec) -> Rebalance | None:
+    """The rebalancing --rebalance and --rule ask for (None when neither is given); a
+    schedule replaces the file's ``every_bars``. Errors name the option."""
+    rebalance = spec.rebalance
+    for option, key in (("--rebalance", "schedule"), ("--rule", "rule")):
+        value = getattr(args, option[2:], None)
+        if value is None:
+            continue
+        changes: dict[str, Any] = {key: value.strip()}
+        if key == "schedule":
+            changes["every_bars"] = None
+        try:
+            rebalance = replace(rebalance, **changes)
+        except ConfigError as exc:
+            raise ConfigError(f"{option} {value!r}: {exc}") from None
+    return None if rebalance is spec.rebalance else rebalance
 
 
 def _folder(path: str | None) -> str | None:
@@ -231,6 +251,9 @@ def run(args: argparse.Namespace) -> int:
     out = sys.stdout
     columns = report.ALL_COLUMNS if args.wide else report.DEFAULT_COLUMNS
     out.write(report.format_table(result.comparison_table, columns) + "\n\n")
+    rebalancing = report.format_rebalancing(result)
+    if rebalancing:
+        out.write(rebalancing + "\n")
     out.write(report.format_summary(result) + "\n")
     out.flush()
     if args.out is not None:

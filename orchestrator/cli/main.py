@@ -2,7 +2,7 @@
 
 Commands::
 
-    orchestrator run CONFIG [--start D] [--end D] [--capital X] [--out DIR] ...
+    orchestrator run CONFIG [--start D] [--end D] [--capital X] [--rebalance S] [--out DIR] ...
     orchestrator strategies [--plugins DIR] [--json]
     orchestrator check-lookahead NAME [--params k=v ...] [--plugins DIR]
     orchestrator export-config [CONFIG] [--query LINK] [--format toml|query]
@@ -179,6 +179,18 @@ def _overrides() -> _Parser:
     group.add_argument("--end", metavar="DATE", help="last date, e.g. 2015-12-31")
     group.add_argument("--capital", metavar="AMOUNT", help="initial capital, e.g. 250000")
     group.add_argument("--plugins", metavar="DIR", help="folder of plug-in strategies")
+    group.add_argument(
+        "--rebalance",
+        metavar="SCHEDULE",
+        help="rebalance the sleeves to their targets: none, weekly, monthly, quarterly or "
+        "annually (the [rebalance] table's schedule)",
+    )
+    group.add_argument(
+        "--rule",
+        metavar="RULE",
+        help="target weights at each rebalance: fixed, equal, inverse_volatility, "
+        "risk_parity, min_variance, max_sharpe or hrp (the [rebalance] table's rule)",
+    )
     return over
 
 
@@ -235,8 +247,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out",
         type=Path,
         metavar="DIR",
-        help="write comparison.csv, trades.csv, breaches.csv, equity.csv, result.json, "
-        "report.html and config.toml into DIR",
+        help="write comparison.csv, trades.csv, breaches.csv, equity.csv, transfers.csv, "
+        "weights.csv, attribution.csv, result.json, report.html and config.toml into DIR",
     )
     run.add_argument("--wide", action="store_true", help="print every column of the table")
     run.set_defaults(handler=commands.run)

@@ -82,6 +82,10 @@ TABLE_COLUMNS: dict[str, TableColumn] = {
     "action": TableColumn("Action", "text"),
     "last_timestamp": TableColumn("Until", "date"),  # a breach episode's last bar
     "bars": TableColumn("Bars", "count"),
+    "reason": TableColumn("Reason", "text"),  # a trade's (signal, rebalance, end) or a transfer's
+    "amount": TableColumn("Amount", "money"),  # a rebalancing transfer: + into the sleeve
+    "costs": TableColumn("Costs", "money"),
+    "shortfall": TableColumn("Shortfall", "money"),
 }
 TABLE_HEADERS: dict[str, str] = {key: c.header for key, c in TABLE_COLUMNS.items()}
 

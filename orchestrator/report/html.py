@@ -1,8 +1,10 @@
 """The standalone HTML report of a run (private; the public face is ``report.html_report``).
 
 One self-contained page: plotly.js embedded (nothing fetched from the network), the
-dashboard's charts, the comparison table with the dashboard's labels and formats (both from
-:mod:`orchestrator.report.comparison`), trades, breaches and the configuration used.
+dashboard's charts (with the sleeves' weights over time, rebalances marked, and the P&L
+attribution waterfall), the rebalancing line, the comparison table with the dashboard's
+labels and formats (both from :mod:`orchestrator.report.comparison`), trades, breaches and
+the configuration used.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from orchestrator.core.results import PORTFOLIO, OrchestratorResult
+from orchestrator.report import rebalancing as rb
 from orchestrator.report.comparison import (
     COLUMNS,
     HEADLINE,
@@ -190,14 +193,19 @@ def _comparison(result: OrchestratorResult) -> str:
 
 def _figures(result: OrchestratorResult) -> list[tuple[str, str]]:
     """(title, html div) of each chart; the first embeds plotly.js inline."""
-    from orchestrator.report import charts  # plotly: only when a page is made
+    from orchestrator.report import allocation_charts, charts  # plotly: when a page is made
 
+    marks = rb.marked_rebalances(result)
+    weights = rb.display_weights(rb.weights_table(result), rb.rebalance_times(result))
     figures = [
         ("Equity curves", charts.equity_figure(result)),
         ("Drawdown", charts.drawdown_figure(result)),
         ("Correlation of daily returns", charts.correlation_figure(result)),
         ("Capital used vs capital available", charts.capital_figure(result)),
-    ]
+        ("Weights over time", allocation_charts.weights_figure(weights, marks)),
+        ("Where the P&L came from", allocation_charts.attribution_figure(
+            rb.attribution_table(result))),
+    ]  # fmt: skip
     out = []
     for i, (title, fig) in enumerate(figures):
         # The page's heading names the chart; a plotly title would repeat it under the legend.
@@ -283,6 +291,9 @@ def render(
         f"{len(result.strategy_results)} strategies on {html.escape(', '.join(symbols))} "
         f"&middot; initial capital {html.escape(capital)}</p>{_cards(result)}"
     ]
+    rebalancing = rb.rebalance_text(result)
+    if rebalancing:
+        sections.append(f'<p class="sub rebalancing">{html.escape(rebalancing)}</p>')
     if result.warnings:
         items = "".join(f"<li>{html.escape(w)}</li>" for w in result.warnings)
         sections.append(f'<h2>Warnings</h2><div class="warn"><ul>{items}</ul></div>')

@@ -6,6 +6,11 @@ Exports (what ``orchestrator run --out DIR`` writes and the dashboard offers, se
 - ``comparison.csv``: the comparison table (one row per strategy plus "Portfolio"; fractions);
 - ``trades.csv``: every trade, tagged with ``strategy_id``; ``breaches.csv``: the breach log;
 - ``equity.csv``: one column per strategy plus "Portfolio", on the run's timeline;
+- ``transfers.csv``: every move of capital a rebalance made (``timestamp``, ``strategy_id``,
+  ``amount``: + into the sleeve, - out of it, ``reason``, ``costs``; no rows without
+  rebalancing); ``weights.csv``: each sleeve's share of portfolio equity and cash's, per
+  timestamp; ``attribution.csv``: the portfolio's P&L split into strategies, costs,
+  rebalancing costs and cash (the lines sum to the P&L);
 - ``result.json``: :meth:`OrchestratorResult.to_dict` (``OrchestratorResult.from_dict`` reads
   it back into an equal result), plus the run's configuration under ``"spec"``;
 - ``config.toml``: the run's configuration (:meth:`RunSpec.to_toml`), when it is known;
@@ -39,6 +44,12 @@ from orchestrator.data._ranges import data_end_warnings
 from orchestrator.report import html as _html
 from orchestrator.report.comparison import COLUMNS, format_value, headline_figures
 from orchestrator.report.html import tidy, trade_counts, trades_text
+from orchestrator.report.rebalancing import (
+    attribution_table,
+    rebalance_text,
+    transfers_table,
+    weights_table,
+)
 
 if TYPE_CHECKING:
     from orchestrator.app.spec import RunSpec
@@ -48,11 +59,13 @@ __all__ = [
     "DEFAULT_COLUMNS",
     "MAX_HTML_TRADES",
     "Export",
+    "attribution_csv",
     "breaches_csv",
     "comparison_csv",
     "data_end_warnings",
     "equity_csv",
     "exports",
+    "format_rebalancing",
     "format_summary",
     "format_table",
     "format_value",
@@ -64,6 +77,8 @@ __all__ = [
     "trade_counts",
     "trades_csv",
     "trades_text",
+    "transfers_csv",
+    "weights_csv",
     "write_all",
     "write_csvs",
     "write_html",
@@ -164,6 +179,11 @@ def format_summary(result: OrchestratorResult) -> str:
     )
 
 
+def format_rebalancing(result: OrchestratorResult) -> str | None:
+    """One line on the run's rebalancing, its settings, count and cost (None without)."""
+    return rebalance_text(result)
+
+
 # ---- tables on screen ---------------------------------------------------------------------------
 
 
@@ -244,6 +264,21 @@ def equity_csv(result: OrchestratorResult) -> str:
     return _csv(result.equity_curves, index=True)
 
 
+def transfers_csv(result: OrchestratorResult) -> str:
+    """The rebalancing transfers as CSV, in time order (a header only without rebalancing)."""
+    return _csv(transfers_table(result), index=False)
+
+
+def weights_csv(result: OrchestratorResult) -> str:
+    """The weights over time as CSV: ``timestamp``, one column per strategy, then "Cash"."""
+    return _csv(weights_table(result), index=True)
+
+
+def attribution_csv(result: OrchestratorResult) -> str:
+    """The P&L attribution as CSV: ``component``, ``kind``, ``pnl`` (summing to the P&L)."""
+    return _csv(attribution_table(result), index=False)
+
+
 def result_json(result: OrchestratorResult, spec: RunSpec | None = None) -> str:
     """``result.to_dict()`` as JSON, plus ``"spec"`` (the run's configuration) when given.
 
@@ -277,13 +312,17 @@ class Export:
 
 
 def exports(result: OrchestratorResult, spec: RunSpec | None, *, html: bool = True) -> list[Export]:
-    """Every file of a run, in the order a page offers them: the four CSVs, result.json,
+    """Every file of a run, in the order a page offers them: the seven CSVs, result.json,
     config.toml (when ``spec`` is given) and report.html (unless ``html=False``)."""
     files = [
         Export("Comparison CSV", "comparison.csv", "text/csv", partial(comparison_csv, result)),
         Export("Trades CSV", "trades.csv", "text/csv", partial(trades_csv, result)),
         Export("Equity curves CSV", "equity.csv", "text/csv", partial(equity_csv, result)),
         Export("Breaches CSV", "breaches.csv", "text/csv", partial(breaches_csv, result)),
+        Export("Transfers CSV", "transfers.csv", "text/csv", partial(transfers_csv, result)),
+        Export("Weights CSV", "weights.csv", "text/csv", partial(weights_csv, result)),
+        Export("Attribution CSV", "attribution.csv", "text/csv",
+               partial(attribution_csv, result)),
         Export("Result JSON", "result.json", "application/json",
                partial(result_json, result, spec)),
     ]  # fmt: skip
@@ -303,8 +342,8 @@ def _write(path: Path, text: str) -> Path:
 
 
 def write_csvs(result: OrchestratorResult, spec: RunSpec | None, path: str | Path) -> list[Path]:
-    """Write comparison.csv, trades.csv, equity.csv and breaches.csv into the folder ``path``
-    (created if needed), and config.toml when ``spec`` is given; return the files written."""
+    """Write the CSVs of :func:`exports` into the folder ``path`` (created if needed), and
+    config.toml when ``spec`` is given; return the files written."""
     folder = Path(path)
     files = exports(result, spec, html=False)
     return [_write(folder / f.name, f.make()) for f in files if f.name != "result.json"]

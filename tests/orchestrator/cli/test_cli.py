@@ -151,7 +151,7 @@ def test_main_run_out_writes_every_file(
     names = {p.name for p in out_dir.iterdir()}
     assert names == {
         "comparison.csv", "trades.csv", "breaches.csv", "equity.csv", "result.json",
-        "report.html", "config.toml",
+        "report.html", "config.toml", "transfers.csv", "weights.csv", "attribution.csv",
     }  # fmt: skip
     assert err.startswith("orchestrator: wrote comparison.csv")
 

@@ -61,7 +61,7 @@ def test_table_columns_cover_every_trade_and_breach_column(result: OrchestratorR
 def test_table_columns_money_percent_count_kinds_as_defined() -> None:
     money = [k for k, c in TABLE_COLUMNS.items() if c.kind == "money"]
     assert money == ["entry_price", "exit_price", "pnl", "commission", "slippage", "requested",
-                     "allowed"]  # fmt: skip
+                     "allowed", "amount", "costs", "shortfall"]  # fmt: skip
     assert TABLE_COLUMNS["return_pct"] == TableColumn("Return", "percent")
     assert TABLE_COLUMNS["bars_held"] == TableColumn("Bars held", "count")
     assert TABLE_COLUMNS["entry_time"].kind == "date"

@@ -210,7 +210,7 @@ def test_write_all_writes_every_export(
     names = sorted(p.name for p in written)
     assert names == sorted([
         "comparison.csv", "trades.csv", "breaches.csv", "equity.csv", "config.toml",
-        "result.json", "report.html",
+        "result.json", "report.html", "transfers.csv", "weights.csv", "attribution.csv",
     ])  # fmt: skip
     assert all(p.is_file() and p.stat().st_size > 0 for p in written)
     assert RunSpec.from_toml(tmp_path / "out" / "config.toml") == spec
@@ -239,7 +239,7 @@ def test_html_report_embeds_plotly_and_fetches_nothing(page: str) -> None:
     # plotly.js itself is inline (it is a few megabytes), once
     assert len(page) > 1_000_000
     assert page.count("plotly.js v") >= 1
-    assert page.count("Plotly.newPlot") == 4
+    assert page.count("Plotly.newPlot") == 6  # four run charts, the weights and the waterfall
 
 
 def test_html_report_has_every_strategy_trace(page: str, result: OrchestratorResult) -> None:
@@ -305,8 +305,8 @@ def test_exports_offer_every_file_made_when_asked(
 ) -> None:
     files = report.exports(result, spec)
     assert [f.name for f in files] == [
-        "comparison.csv", "trades.csv", "equity.csv", "breaches.csv", "result.json",
-        "config.toml", "report.html",
+        "comparison.csv", "trades.csv", "equity.csv", "breaches.csv", "transfers.csv",
+        "weights.csv", "attribution.csv", "result.json", "config.toml", "report.html",
     ]  # fmt: skip
     by_name = {f.name: f for f in files}
     assert by_name["trades.csv"].make() == report.trades_csv(result)
@@ -387,7 +387,7 @@ def test_html_headers_aligned_like_their_columns(page: str) -> None:
     css = page.split("<style>")[1].split("</style>")[0]
     assert "th.t, td.t { text-align: left; }" in css
     assert "th:first-child" not in css  # no header aligned apart from its column
-    text = {"Strategy", "Symbol", "Entry", "Exit", "Open", "Time", "Until", "Action"}
+    text = {"Strategy", "Symbol", "Entry", "Exit", "Open", "Time", "Until", "Action", "Reason"}
     for heading in ("Comparison", "Trades", "Capital breaches"):
         headers = _headers(page, heading)
         assert headers, heading
