@@ -37,6 +37,7 @@ from orchestrator.core.weights import cash_text, check_weights, to_weight
 from orchestrator.data import DEMO_NOTICE, load_demo
 from orchestrator.errors import OrchestratorError
 from orchestrator.ui.alerts import say
+from orchestrator.ui.rebalance import rebalance_controls
 from orchestrator.ui.views import show_views
 
 Frames = dict[str, pd.DataFrame]
@@ -120,6 +121,7 @@ def data_controls() -> tuple[Frames | None, str, dict[str, Any]]:
     frames, data_key = (demo_frames(), "demo") if source == "demo" else upload_controls()
     dates = range_controls(frames)
     cost_controls()
+    rebalance_controls()
     return frames, data_key, {**form.run_settings(S), **dates}
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from orchestrator.app import rebalance_form
 from orchestrator.app.spec import RunSpec
 from orchestrator.core.protocol import unique_ids
 from orchestrator.core.results import OrchestratorResult
@@ -72,6 +73,7 @@ def control_values(spec: RunSpec) -> dict[str, Any]:
         "fractional": spec.fractional,
         "close_at_end": spec.close_at_end,
         "rf_pct": percent(spec.risk_free_rate),
+        **rebalance_form.control_values(spec.rebalance),
     }
 
 
@@ -90,6 +92,7 @@ def run_settings(values: Mapping[Any, Any]) -> dict[str, Any]:
         "fractional": values["fractional"],
         "close_at_end": values["close_at_end"],
         "risk_free_rate": fraction(values["rf_pct"]),
+        "rebalance": rebalance_form.rebalance_table(values),  # validated by RunSpec
     }
 
 

@@ -36,6 +36,7 @@ from orchestrator.report.comparison import (
     table_column,
 )
 from orchestrator.ui.alerts import say_list
+from orchestrator.ui.rebalance import rebalance_headline, rebalance_views
 
 __all__ = ["NUMBER_FORMATS", "show_results", "table_columns"]
 
@@ -150,7 +151,10 @@ def downloads(result: OrchestratorResult, spec: RunSpec) -> None:
     """The files `orchestrator run --out` writes, each made when its button is clicked."""
     st.subheader("Downloads")
     files = report.exports(result, spec, html=False)
-    for col, file in zip(st.columns(len(files)), files, strict=True):
+    per_row = 5  # nine files do not fit one row of buttons
+    rows = [files[i : i + per_row] for i in range(0, len(files), per_row)]
+    cells = [(col, f) for row in rows for col, f in zip(st.columns(per_row), row, strict=False)]
+    for col, file in cells:
         col.download_button(
             file.label,
             file.make,
@@ -166,12 +170,14 @@ def show_results(result: OrchestratorResult, spec: RunSpec, seconds: float) -> N
     if result.warnings:  # e.g. a symbol with fewer bars than a strategy's warm-up
         say_list("warning", result.warnings)
     headline(result)
+    rebalance_headline(result)
     strategies, bars = len(result.strategy_ids), len(result.portfolio_equity)
     st.caption(
         f"{strategies} strateg{'y' if strategies == 1 else 'ies'}, {bars:,} "
         f"bar{'' if bars == 1 else 's'}; backtest computed in {seconds:.2f} s"
     )
     charts(result)
+    rebalance_views(result)
     st.subheader("Comparison")
     comparison(result)
     if not chart_note(result):

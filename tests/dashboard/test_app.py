@@ -188,8 +188,8 @@ def test_dashboard_comparison_compact_columns_and_all_metrics(default_app: AppTe
 def test_dashboard_downloads_offered(default_app: AppTest) -> None:
     labels = [d.proto.label for d in default_app.get("download_button")]
     assert labels == [
-        "Comparison CSV", "Trades CSV", "Equity curves CSV", "Breaches CSV", "Result JSON",
-        "Configuration TOML",
+        "Comparison CSV", "Trades CSV", "Equity curves CSV", "Breaches CSV", "Transfers CSV",
+        "Weights CSV", "Attribution CSV", "Result JSON", "Configuration TOML",
     ]  # fmt: skip
 
 
