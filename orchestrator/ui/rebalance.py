@@ -33,7 +33,7 @@ def rebalance_controls() -> None:
         st.selectbox(
             "Rebalance to the targets",
             rf.SCHEDULE_CHOICES,
-            format_func=rf.SCHEDULE_LABELS.get,
+            format_func=lambda v: rf.SCHEDULE_LABELS[v],
             key=k["schedule"],
             help="At the first bar of each new period, each sleeve is brought back to its "
             "target share of portfolio equity",
@@ -52,7 +52,7 @@ def rebalance_controls() -> None:
         st.radio(
             "Rebalance by",
             MODES,
-            format_func=rf.MODE_LABELS.get,
+            format_func=lambda v: rf.MODE_LABELS[v],
             key=k["mode"],
             horizontal=True,
             help="Scale: trim or top up each sleeve's positions pro rata (paying costs). "
@@ -61,7 +61,7 @@ def rebalance_controls() -> None:
         st.selectbox(
             "Target weights",
             RULES,
-            format_func=rf.RULE_LABELS.get,
+            format_func=lambda v: rf.RULE_LABELS[v],
             key=k["rule"],
             help="Fixed keeps the sliders; the other rules compute weights from the trailing "
             "returns of the sleeves, summing to the sliders' total",
