@@ -33,8 +33,8 @@ def _ids(spec: RunSpec) -> list[str]:
     return ids
 
 
-def test_examples_folder_has_two_or_three_configurations() -> None:
-    assert 2 <= len(EXAMPLES) <= 3
+def test_examples_folder_has_two_to_four_configurations() -> None:
+    assert 2 <= len(EXAMPLES) <= 4
     assert ROOT / "examples" / "demo_portfolio.toml" in EXAMPLES
 
 
