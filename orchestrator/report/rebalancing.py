@@ -17,7 +17,6 @@ from orchestrator.report.comparison import format_value
 
 __all__ = [
     "MAX_MARKED_REBALANCES",
-    "TRANSFER_COLUMNS",
     "attribution_table",
     "display_weights",
     "marked_rebalances",
@@ -31,7 +30,6 @@ __all__ = [
     "weights_table",
 ]
 
-TRANSFER_COLUMNS = ["timestamp", "strategy_id", "amount", "reason", "costs"]
 #: More rebalances than this are not drawn one line each on the weights chart (a weekly
 #: schedule over decades would bury the areas under a thousand lines).
 MAX_MARKED_REBALANCES = 250
@@ -54,36 +52,22 @@ _RULES = {
 
 def rebalance_settings(result: OrchestratorResult) -> Rebalance:
     """The run's rebalancing settings (``Rebalance()``, no rebalancing, when it has none)."""
-    found = getattr(result.config, "rebalance", None)
-    return found if isinstance(found, Rebalance) else Rebalance()
+    return result.config.rebalance
 
 
 def transfers_table(result: OrchestratorResult) -> pd.DataFrame:
     """``result.transfers``: one row per move of capital (+ into a sleeve, - out of it)."""
-    found = getattr(result, "transfers", None)
-    if isinstance(found, pd.DataFrame):
-        return found
-    return pd.DataFrame({c: pd.Series(dtype=object) for c in TRANSFER_COLUMNS})
+    return result.transfers
 
 
 def weights_table(result: OrchestratorResult) -> pd.DataFrame:
     """``result.weights``: each sleeve's share of portfolio equity and cash's, per timestamp."""
-    found = getattr(result, "weights", None)
-    if isinstance(found, pd.DataFrame):
-        return found
-    from orchestrator.core.attribution import weights_over_time
-
-    return weights_over_time(result)
+    return result.weights
 
 
 def attribution_table(result: OrchestratorResult) -> pd.DataFrame:
     """``result.attribution``: the portfolio's P&L split into lines that sum to it."""
-    found = getattr(result, "attribution", None)
-    if isinstance(found, pd.DataFrame):
-        return found
-    from orchestrator.core.attribution import attribution
-
-    return attribution(result)
+    return result.attribution
 
 
 def rebalance_times(result: OrchestratorResult) -> pd.DatetimeIndex:
@@ -96,17 +80,12 @@ def rebalance_times(result: OrchestratorResult) -> pd.DatetimeIndex:
 
 def rebalance_count(result: OrchestratorResult) -> int:
     """How many times the run rebalanced (``result.rebalances``)."""
-    found = getattr(result, "rebalances", None)
-    return int(found) if found is not None else len(rebalance_times(result))
+    return int(result.rebalances)
 
 
 def rebalance_costs(result: OrchestratorResult) -> float:
     """What rebalancing cost in commissions and slippage (``result.rebalance_costs``)."""
-    found = getattr(result, "rebalance_costs", None)
-    if found is not None:
-        return float(found)
-    transfers = transfers_table(result)
-    return float(pd.to_numeric(transfers["costs"]).sum()) if len(transfers) else 0.0
+    return float(result.rebalance_costs)
 
 
 def settings_text(rebalance: Rebalance) -> str:
