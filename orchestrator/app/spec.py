@@ -33,16 +33,9 @@ TOML shape::
     close_at_end = false
     risk_free_rate = 0.0
 
-    [rebalance]                    # optional: no table, no rebalancing
-    schedule = "monthly"           # none, weekly, monthly, quarterly, annually
-    every_bars = 21                # instead of a schedule: every 21 bars
-    drift = 0.05                   # also when a sleeve is 5 points off its target
-    mode = "scale"                 # or "cash" (move idle cash only)
-    rule = "fixed"                 # or equal, inverse_volatility, risk_parity, min_variance,
-                                   # max_sharpe, hrp (from the trailing lookback returns)
-    lookback = 126
-    min_weight = 0.0
-    max_weight = 1.0
+    [rebalance]                    # optional (no table: no rebalancing); orchestrator.Rebalance's
+    schedule = "monthly"           # fields: schedule or every_bars, drift, mode, rule, lookback,
+    rule = "inverse_volatility"    # min_weight, max_weight
 
     [[strategies]]
     name = "sma_crossover"
