@@ -63,6 +63,6 @@ def test_sweep_page_self_contained_with_caveat_failures_and_config() -> None:
     assert "Failed combinations (1)" in page
     assert "StrategyError: boom" in page
     assert "The best cell's neighbours" in page
-    assert "\"fast\" = [1, 2]" in page  # quote=False: quotes stay as they are
+    assert '"fast" = [1, 2]' in page  # quote=False: quotes stay as they are
     assert page.count("plotly.js v") >= 1  # plotly.js embedded once
     assert _NETWORK.search(page) is None
