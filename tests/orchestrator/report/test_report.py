@@ -18,6 +18,7 @@ from orchestrator.app.spec import RunSpec, StrategySpec
 from orchestrator.core.results import PORTFOLIO
 from orchestrator.report import outputs
 from orchestrator.report.comparison import COLUMNS
+from tests.conftest import random_walk
 
 # ---- tiny local fixtures --------------------------------------------------------------------
 
@@ -50,16 +51,12 @@ class _Never:
 
 def _data(bars: int = 120) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(7)
-    index = pd.bdate_range("2021-01-04", periods=bars, name="timestamp")
-    out = {}
-    for symbol in ("AAA", "BBB"):
-        close = 50 * np.exp(np.cumsum(rng.normal(0, 0.012, bars)))
-        out[symbol] = pd.DataFrame(
-            {"open": close, "high": close * 1.01, "low": close * 0.99, "close": close,
-             "volume": 1e5},
-            index=index,
-        )  # fmt: skip
-    return out
+    return {
+        symbol: random_walk(
+            rng, bars, start_price=50.0, vol=0.012, volume=1e5, start="2021-01-04", freq="B"
+        )
+        for symbol in ("AAA", "BBB")
+    }
 
 
 @pytest.fixture(scope="module")
