@@ -5,8 +5,11 @@ A grid maps names to values. A name is one of:
 - a run setting, by its RunSpec field name (``commission_rate``, ``slippage_bps``, ``fill``,
   ``fractional``, ``close_at_end``, ``risk_free_rate``, ``initial_capital``, ``start``,
   ``end``) or its short link name (``commission``, ``slippage``, ``capital``, ``rf``). Any
-  field RunSpec gains later (e.g. the rebalancing options) is a grid key by its name with no
-  change here; only the data, symbols, plug-in folder and strategies themselves are not;
+  plain field RunSpec gains later is a grid key by its name with no change here; only the
+  data, symbols, plug-in folder and strategies themselves are not;
+- ``"rebalance.<option>"``: one option of the run's :class:`~orchestrator.Rebalance`
+  (``rebalance.schedule = ["none", "monthly"]``, ``rebalance.rule``, ``rebalance.lookback``,
+  ``rebalance.drift``, ...), each value checked by ``Rebalance`` itself;
 - ``"<strategy>.<parameter>"``: a declared parameter of one strategy, by the strategy's id
   (its label, else its name; ``name#2`` for a repeat) or by its name when only one strategy
   has it. A TOML table per strategy (``[sweep.grid.sma_crossover] fast = [5, 10]``) works too;
@@ -49,7 +52,8 @@ ALIASES = {
     "rf": "risk_free_rate",
 }
 # RunSpec fields a sweep cannot vary: they change the data or the strategies themselves.
-_NOT_SWEPT = ("strategies", "data", "symbols", "plugin_dir")
+_NOT_SWEPT = ("strategies", "data", "symbols", "plugin_dir", "rebalance")
+_REBALANCE = "rebalance."
 _RANGE_KEYS = ("start", "stop", "step")
 #: Most values one axis may have (a range or a simplex), so a typo cannot enumerate billions.
 MAX_AXIS_VALUES = 100_000
@@ -62,7 +66,7 @@ class Target:
     """Where one column of the table goes in a RunSpec: a run field, or a strategy's
     parameter or weight (``strategy`` is its position in ``spec.strategies``)."""
 
-    kind: Literal["run", "param", "weight"]
+    kind: Literal["run", "param", "weight", "rebalance"]
     name: str
     strategy: int = -1
 
@@ -110,12 +114,16 @@ class Grid:
     def apply(self, spec: RunSpec, settings: Mapping[str, Value]) -> RunSpec:
         """Return ``spec`` with the settings of one combination."""
         run: dict[str, Value] = {}
+        rebalance: dict[str, Value] = {}
         strategies = list(spec.strategies)
         for axis in self.axes:
             for column, target in zip(axis.columns, axis.targets, strict=True):
                 value = settings[column]
                 if target.kind == "run":
                     run[target.name] = value
+                    continue
+                if target.kind == "rebalance":
+                    rebalance[target.name] = value
                     continue
                 s = strategies[target.strategy]
                 if target.kind == "weight":
@@ -124,6 +132,8 @@ class Grid:
                     strategies[target.strategy] = replace(
                         s, params={**s.params, target.name: value}
                     )
+        if rebalance:
+            run["rebalance"] = replace(spec.rebalance, **rebalance)
         return replace(spec, strategies=tuple(strategies), **run)
 
 
@@ -182,6 +192,7 @@ def _run_fields(spec: RunSpec) -> dict[str, Any]:
 
 def _known_keys(spec: RunSpec, ids: Sequence[str], classes: Sequence[type | None]) -> list[str]:
     keys = [*_run_fields(spec), *ALIASES, "weights"]
+    keys += [_REBALANCE + f.name for f in fields(spec.rebalance)]
     for sid, cls in zip(ids, classes, strict=True):
         keys.append(f"{sid}.weight")
         keys += [f"{sid}.{p.name}" for p in _param_specs(cls)]
@@ -212,6 +223,8 @@ def _axis(
     run = _run_fields(spec)
     if key == "weights":
         return _simplex(spec, ids, value)
+    if key.startswith(_REBALANCE):
+        return _rebalance_axis(spec, ids, classes, key, value)
     name = ALIASES.get(key, key)
     if name in run:
         values = [_run_value(spec, name, v, key) for v in _values(key, value, _numeric(run[name]))]
@@ -242,6 +255,28 @@ def _axis(
     raw = _values(key, value, p is None or p.kind is not bool, p)
     checked = [_param_value(key, p, v) for v in raw] if p is not None else list(raw)
     return Axis(column, (column,), (Target("param", param, index),),
+                tuple((v,) for v in _unique(key, checked)))  # fmt: skip
+
+
+def _rebalance_axis(
+    spec: RunSpec, ids: Sequence[str], classes: Sequence[type | None], key: str, value: Any
+) -> Axis:
+    """An axis over one option of the run's Rebalance; each value is checked by Rebalance."""
+    option = key[len(_REBALANCE) :]
+    options = {f.name: getattr(spec.rebalance, f.name) for f in fields(spec.rebalance)}
+    if option not in options:
+        raise ConfigError(
+            f"unknown sweep grid key {key!r}{did_you_mean(key, _known_keys(spec, ids, classes))}"
+            f"; rebalance options: {', '.join(options)}"
+        )
+    checked = []
+    for v in _values(key, value, _numeric(options[option]) or options[option] is None):
+        try:
+            replace(spec.rebalance, **{option: v})
+        except ConfigError as exc:
+            raise ConfigError(f"sweep grid key {key!r}: {exc}") from None
+        checked.append(float(v) if isinstance(v, Decimal) else v)
+    return Axis(key, (key,), (Target("rebalance", option),),
                 tuple((v,) for v in _unique(key, checked)))  # fmt: skip
 
 

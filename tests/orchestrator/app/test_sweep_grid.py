@@ -219,3 +219,55 @@ def test_plan_sweep_sample_is_seeded_distinct_and_in_grid_order() -> None:
 def test_plan_sweep_bad_sample_raises_config_error(bad: object) -> None:
     with pytest.raises(ConfigError, match="sample must be a whole number >= 1"):
         plan_sweep(SPEC, {"sma_crossover.fast": [1, 2, 3]}, sample=bad)  # type: ignore[arg-type]
+
+
+# ---- rebalancing options as grid keys -----------------------------------------------------------
+
+
+def test_parse_grid_rebalance_options_apply_to_the_runs_rebalance() -> None:
+    grid = parse_grid(
+        SPEC, {"rebalance.schedule": ["none", "monthly"], "rebalance.rule": ["equal"]}
+    )
+    assert grid.columns == ("rebalance.schedule", "rebalance.rule")
+    last = grid.apply(SPEC, grid.settings(grid.size - 1))
+    assert (last.rebalance.schedule, last.rebalance.rule) == ("monthly", "equal")
+    assert last.rebalance.lookback == SPEC.rebalance.lookback  # the others are kept
+    assert grid.apply(SPEC, grid.settings(0)).rebalance.schedule == "none"
+
+
+def test_parse_grid_rebalance_lookback_range_gives_whole_bars() -> None:
+    grid = {"rebalance.lookback": {"start": 20, "stop": 60, "step": 20}}
+    assert _values(grid, "rebalance.lookback") == [20, 40, 60]
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ({"rebalance.rul": ["equal"]}, "did you mean 'rebalance.rule'"),
+        ({"rebalance.schedule": ["monthy"]}, "schedule must be one of .*'monthly'"),
+        ({"rebalance.drift": [1.5]}, "sweep grid key 'rebalance.drift'"),
+        ({"rebalance": ["monthly"]}, "did you mean 'rebalance"),
+    ],
+)  # fmt: skip
+def test_parse_grid_bad_rebalance_key_or_value_raises_config_error(
+    grid: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_grid(SPEC, grid)
+
+
+def test_sweep_row_with_rebalancing_equals_the_single_run() -> None:
+    from orchestrator.app.sweep import run_batch
+    from orchestrator.data import synthetic
+
+    frames = synthetic(["AAPL"], 400, seed=3)
+    spec = RunSpec(strategies=SPEC.strategies, symbols=("AAPL",))
+    grid = parse_grid(spec, {"rebalance.schedule": ["monthly"], "rebalance.rule": ["equal"]})
+    combined = grid.apply(spec, grid.settings(0))
+    [row] = run_batch(frames, [(0, combined)])
+    assert row["error"] is None
+    single = combined.run(frames, logging_level="ERROR")
+    assert single.rebalances > 0
+    table = single.comparison_table
+    assert row["Portfolio.final_equity"] == float(table.loc["Portfolio", "final_equity"])
+    assert row["sma_crossover.sharpe_ratio"] == float(table.loc["sma_crossover", "sharpe_ratio"])
