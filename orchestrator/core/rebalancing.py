@@ -64,19 +64,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from orchestrator.core.allocation import Rebalance, drift_exceeded, schedule_mask
 from orchestrator.core.execution import CostModel, Sizing
-from orchestrator.core.flows import FUNDED_EPS, time_weighted_returns
+from orchestrator.core.flows import FUNDED_EPS
 from orchestrator.core.market import SymbolData
 from orchestrator.core.metrics import infer_periods_per_year
 from orchestrator.core.models import MONEY_EPS, OrchestratorConfig
-from orchestrator.core.results import empty_frame, frame_from_columns
-from orchestrator.core.rules import fallback_warnings, target_weights, warmup_warning
+from orchestrator.core.rebalance_ledger import RebalanceLedger, signal_trades
+from orchestrator.core.rules import target_weights, warmup_warning
 from orchestrator.core.sleeve_returns import SleeveReturns
 
 if TYPE_CHECKING:
@@ -90,33 +90,19 @@ __all__ = ["Rebalancer", "signal_trades"]
 _MOVE_EPS = 1e-6
 
 
-def signal_trades(trades: Any) -> Any:
-    """The trades for trade statistics (a frame or a mapping of columns): without the
-    rebalance trims and top-ups, which are the allocator's; the same object when there are
-    none."""
-    reason = trades.get("reason")
-    if reason is None or len(reason) == 0:
-        return trades
-    keep = np.asarray(reason, dtype=object) != "rebalance"
-    if keep.all():
-        return trades
-    if isinstance(trades, pd.DataFrame):
-        return trades[keep].reset_index(drop=True)
-    return {name: np.asarray(values)[keep] for name, values in trades.items()}
-
-
 def _residue(amount: float) -> float:
     """A shortfall, with float residue below :data:`_MOVE_EPS` as 0."""
     return amount if amount > _MOVE_EPS else 0.0
 
 
-class Rebalancer:
+class Rebalancer(RebalanceLedger):
     """The rebalance step of one run: its stops, its hook, its ledger of transfers.
 
     Built before the loop (``stops`` go to the :class:`Run`), then :meth:`bind` gives it the
     accounts; :meth:`on_stop` is the loop's hook. After the run, :attr:`rows` holds the
     transfers, :meth:`pool_curve` the unallocated cash at each timestamp and :meth:`flows`
-    each sleeve's flows and values before them, for its time-weighted metrics.
+    each sleeve's flows and values before them, for its time-weighted metrics (those
+    readers are :class:`~orchestrator.core.rebalance_ledger.RebalanceLedger`'s).
     """
 
     def __init__(
@@ -391,56 +377,3 @@ class Rebalancer:
                 if visits is not None and st in visits:
                     visits.remove(st)
             run.schedule(st, bar)
-
-    # ---- after the run ------------------------------------------------------------------------
-
-    def pool_curve(self) -> np.ndarray:
-        """The unallocated cash at the end of every timestamp."""
-        out = np.full(self.n, self.pool_start)
-        if self.pool_ti:
-            ev_t = np.asarray(self.pool_ti, dtype=np.int64)
-            ev_v = np.asarray(self.pool_value, dtype=np.float64)
-            k = np.searchsorted(ev_t, np.arange(self.n), side="right") - 1
-            out = np.where(k >= 0, ev_v[np.maximum(k, 0)], self.pool_start)
-        return out
-
-    def flows(self, k: int, equity: np.ndarray) -> np.ndarray:
-        """Sleeve ``k``'s per-bar time-weighted returns over the run (NaN where de-funded)."""
-        flows = np.zeros(len(equity))
-        before = np.concatenate(([equity[0]], equity[:-1])) if len(equity) else equity.copy()
-        for t, (amount, value) in self.moves[k].items():
-            flows[t] = amount
-            before[t] = value
-        return time_weighted_returns(equity, flows, before_flow=before)
-
-    def metric_curve(self, k: int, equity: np.ndarray) -> np.ndarray:
-        """Sleeve ``k``'s curve for its metrics: its equity, or with transfers its time-weighted
-        growth from its first value (transfers are flows, not gains; de-funded bars flat)."""
-        if not self.moves[k] or not len(equity):
-            return equity
-        r = self.flows(k, equity)
-        r[~np.isfinite(r)] = 0.0
-        r[0] = 0.0
-        return np.asarray(equity[0] * np.cumprod(1.0 + r), dtype=np.float64)
-
-    def table(self) -> pd.DataFrame:
-        """The transfers as the results table (:data:`~orchestrator.core.results.
-        TRANSFER_COLUMNS`), one row per sleeve per rebalance."""
-        if not self.rows:
-            return empty_frame("transfers")
-        ti, sid, amount, reason, costs, short = zip(*self.rows, strict=True)
-        when = np.asarray(self.timeline)[np.asarray(ti, dtype=np.int64)]
-        return frame_from_columns(
-            {
-                "timestamp": when.view("datetime64[ns]"),
-                "strategy_id": np.array(sid, dtype=object),
-                "amount": np.array(amount, dtype=np.float64),
-                "reason": np.array(reason, dtype=object),
-                "costs": np.array(costs, dtype=np.float64),
-                "shortfall": np.array(short, dtype=np.float64),
-            }
-        )
-
-    def warnings(self) -> tuple[str, ...]:
-        """The rule's fallbacks, folded (see :func:`~orchestrator.core.rules.fallback_warnings`)."""
-        return fallback_warnings(self.config.rule, self.fallbacks, self.events)
