@@ -11,6 +11,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -59,6 +60,26 @@ def chromium_executable() -> str:
     if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
         pytest.fail("CI is set but no Chromium was found: apt-get install -y chromium")
     pytest.skip("no Chromium at /usr/bin/chromium (apt-get install -y chromium)")
+
+
+# Debian's Chromium as the probe of this machine starts it (no background networking: the
+# network is closed, and its connection attempts would fail by the hundred).
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_executable: str) -> Iterator[Any]:
+    """A headless Chromium driven by Playwright, one per test module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
 
 
 def _free_port() -> int:

@@ -18,10 +18,6 @@ ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 TIMEOUT = 60_000
 # The stacked weights chart: every trace in the "weights" stack group.
 WEIGHTS_JS = """() => [...document.querySelectorAll(
@@ -32,16 +28,6 @@ WEIGHTS_JS = """() => [...document.querySelectorAll(
                points: el._fullData.map(t => t.y.length),
                marks: (el.layout.shapes || []).length,
                paths: el.querySelectorAll('.scatterlayer path.js-fill').length}))"""
-
-
-@pytest.fixture(scope="module")
-def browser(chromium_executable: str) -> Iterator[Any]:
-    with playwright.sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
